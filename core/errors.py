@@ -1,0 +1,17 @@
+"""Exceptions of the project: each carries a message a user can act on."""
+
+
+class StreamingError(Exception):
+    """Base class of every error this project raises on purpose."""
+
+
+class DataError(StreamingError):
+    """Raw or processed data is missing or malformed; the message names the file and the problem."""
+
+
+class InvalidQuery(StreamingError, ValueError):
+    """A query or recommender argument is invalid; the message says what is allowed."""
+
+
+class NotFound(StreamingError, LookupError):
+    """A well-formed request matched nothing (unknown title id, empty result)."""
