@@ -1,0 +1,452 @@
+"""ETL: raw Kaggle-format catalogues and ratings -> processed parquet files with a data-quality report.
+
+Processed output (one version folder, reached through the ``current`` link of the output dir):
+- ``titles.parquet``: one row per title -- id, show_id, platform, type, title, director, cast, country,
+  date_added (YYYY-MM-DD), release_year, rating (maturity, null -> "g"), duration_int, duration_type
+  ("min" | "season"), listed_in, description, score (mean user rating, NaN when unrated), n_ratings.
+- ``ratings.parquet``: user_id, id, rating, timestamp, date (YYYY-MM-DD); de-duplicated, sorted by user and title.
+- ``users.parquet``: user_id, n_ratings, mean_rating.
+- ``activity.parquet``: month (YYYY-MM), platform, n_ratings, mean_rating.
+- ``manifest.json``: fingerprint of the raw files, row counts and the data-quality report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from core.config import PLATFORMS, TITLE_FILES, processed_dir_for
+from core.errors import DataError
+
+ETL_VERSION = 1
+TITLE_COLUMNS = ["show_id", "type", "title", "director", "cast", "country", "date_added",
+                 "release_year", "rating", "duration", "listed_in", "description"]
+RATING_COLUMNS = ["userId", "rating", "timestamp", "movieId"]
+TEXT_COLUMNS = ["show_id", "type", "title", "director", "cast", "country", "date_added", "rating",
+                "duration", "listed_in", "description"]
+LIST_COLUMNS = ["director", "cast", "country", "listed_in"]
+CONTENT_TYPES = ("movie", "tv show")
+DURATION_PATTERN = r"^(\d+)\s*(min|mins|minutes?|seasons?)$"
+OUTPUT_FILES = ("titles.parquet", "ratings.parquet", "users.parquet", "activity.parquet", "manifest.json")
+# Unix seconds of 1970-01-01 and 2100-01-01: anything outside is a broken timestamp, not a rating date.
+TIMESTAMP_RANGE = (0, 4_102_444_800)
+
+
+@dataclass
+class QualityReport:
+    """What the ETL repaired, set to null or excluded, with counts."""
+
+    entries: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def add(self, scope: str, what: str, count: int) -> None:
+        """Record one finding when its count is not zero."""
+        if count:
+            self.entries.append((scope, what, int(count)))
+
+    def lines(self) -> list[str]:
+        """The report as printable lines."""
+        if not self.entries:
+            return ["no data-quality problems found"]
+        width = max(len(scope) for scope, _, _ in self.entries)
+        return [f"{scope:<{width}}  {count:>8,}  {what}" for scope, what, count in self.entries]
+
+
+@dataclass(frozen=True)
+class EtlResult:
+    """Where the processed data is, and what the run did."""
+
+    version_dir: Path
+    skipped: bool
+    seconds: float
+    report: list[str]
+    counts: dict[str, int]
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+def check_raw_dir(raw_dir: Path) -> tuple[dict[str, Path], list[Path]]:
+    """The four title files and the rating files of a raw data dir, or a DataError saying what is missing."""
+    if not raw_dir.is_dir():
+        raise DataError(f"{raw_dir}: data folder not found")
+    titles_dir, ratings_dir = raw_dir / "titles", raw_dir / "ratings"
+    for folder in (titles_dir, ratings_dir):
+        if not folder.is_dir():
+            raise DataError(f"{folder}: folder not found (a data dir holds titles/ and ratings/)")
+    title_files = {platform: titles_dir / name for platform, name in TITLE_FILES.items()}
+    for path in title_files.values():
+        if not path.is_file():
+            raise DataError(f"{path}: file not found")
+    rating_files = sorted(p for p in ratings_dir.iterdir()
+                          if p.is_file() and (p.name.endswith(".csv") or p.name.endswith(".csv.gz")))
+    if not rating_files:
+        raise DataError(f"{ratings_dir}: no ratings file (*.csv or *.csv.gz)")
+    return title_files, rating_files
+
+
+def fingerprint(paths: list[Path]) -> str:
+    """Hash of the ETL version and each raw file's name, size and modification time."""
+    digest = hashlib.sha256(f"etl-v{ETL_VERSION}".encode())
+    for path in paths:
+        stat = path.stat()
+        digest.update(f"{path.parent.name}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def read_title_file(path: Path) -> pd.DataFrame:
+    """One raw catalogue as text columns, or a DataError naming the file and the problem."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: file is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"{path}: not a readable CSV file ({_first_line(exc)})") from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = [c for c in TITLE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; expected {','.join(TITLE_COLUMNS)}")
+    return frame[TITLE_COLUMNS]
+
+
+def read_rating_file(path: Path) -> pa.Table:
+    """One raw ratings file (plain or gzip CSV) with numeric columns, or a DataError."""
+    types = {"userId": pa.int64(), "rating": pa.float64(), "timestamp": pa.float64(), "movieId": pa.string()}
+    try:
+        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+            column_types=types, include_columns=RATING_COLUMNS, strings_can_be_null=True))
+    except pa.ArrowInvalid as exc:
+        raise DataError(f"{path}: {_rating_problem(exc)}") from None
+    except (OSError, pa.ArrowException) as exc:
+        raise DataError(f"{path}: not a readable CSV file ({_first_line(exc)})") from None
+    return table
+
+
+def _rating_problem(exc: Exception) -> str:
+    """A user-facing sentence for a pyarrow CSV error."""
+    message = _first_line(exc)
+    if "Empty CSV file" in message:
+        return "file is empty"
+    if "include_columns" in message or "No such column" in message:
+        return f"missing column(s); expected {','.join(RATING_COLUMNS)}"
+    if "conversion error" in message:
+        return f"non-numeric value in a numeric column ({message})"
+    return f"not a readable CSV file ({message})"
+
+
+def _first_line(exc: Exception) -> str:
+    """First line of an exception message."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+# ---------------------------------------------------------------------------------------------- titles
+def clean_text(frame: pd.DataFrame, scope: str, report: QualityReport) -> pd.DataFrame:
+    """Fold every whitespace run to one space, strip, blank -> null, tidy comma lists, lower-case."""
+    out = frame.copy()
+    for column in TEXT_COLUMNS:
+        raw = out[column]
+        tidy = raw.str.replace(r"\s+", " ", regex=True).str.strip()
+        if column in LIST_COLUMNS:
+            tidy = tidy.str.replace(r"\s*,[\s,]*", ", ", regex=True).str.strip(", ")
+        tidy = tidy.where(tidy != "", None)
+        report.add(scope, f"{column}: stray or odd spacing repaired", int((raw.notna() & tidy.notna() & (raw != tidy)).sum()))
+        report.add(scope, f"{column}: blank value set to null", int((raw.notna() & tidy.isna()).sum()))
+        out[column] = tidy.str.lower()
+    return out
+
+
+def move_misplaced_durations(frame: pd.DataFrame, scope: str, report: QualityReport) -> pd.DataFrame:
+    """A duration found in the rating column moves to an empty duration column (else the rating is nulled)."""
+    out = frame.copy()
+    misplaced = out["rating"].str.match(DURATION_PATTERN, na=False)
+    movable = misplaced & out["duration"].isna()
+    report.add(scope, "rating held the duration: moved to duration, rating set to null", int(movable.sum()))
+    report.add(scope, "rating held a duration already present: rating set to null", int((misplaced & ~movable).sum()))
+    out.loc[movable, "duration"] = out.loc[movable, "rating"]
+    out.loc[misplaced, "rating"] = None
+    return out
+
+
+def split_duration(duration: pd.Series, scope: str, report: QualityReport) -> pd.DataFrame:
+    """'90 min' -> (90, 'min'); '1 season' / '3 seasons' -> (n, 'season'); anything else -> nulls."""
+    parts = duration.str.extract(DURATION_PATTERN)
+    unit = parts[1].str.startswith("season").map({True: "season", False: "min"})
+    report.add(scope, "duration unreadable: set to null", int((duration.notna() & parts[0].isna()).sum()))
+    report.add(scope, "duration missing: duration_int/duration_type null", int(duration.isna().sum()))
+    return pd.DataFrame({"duration_int": pd.to_numeric(parts[0]).astype("Int32"),
+                         "duration_type": unit.astype("str").where(unit.notna(), None)}, index=duration.index)
+
+
+def parse_dates(values: pd.Series, scope: str, report: QualityReport) -> pd.Series:
+    """Kaggle 'september 25, 2021' (or ISO) dates -> 'YYYY-MM-DD'; unreadable -> null."""
+    parsed = pd.to_datetime(values, format="%B %d, %Y", errors="coerce")
+    iso = pd.to_datetime(values.where(parsed.isna()), format="%Y-%m-%d", errors="coerce")
+    parsed = parsed.fillna(iso)
+    report.add(scope, "date_added unreadable: set to null", int((values.notna() & parsed.isna()).sum()))
+    return parsed.dt.strftime("%Y-%m-%d").astype("str").where(parsed.notna(), None)
+
+
+def transform_titles(raw: pd.DataFrame, platform: str, report: QualityReport) -> pd.DataFrame:
+    """Apply every catalogue rule to one platform's raw titles."""
+    scope = f"titles/{platform}"
+    frame = move_misplaced_durations(clean_text(raw, scope, report), scope, report)
+    report.add(scope, "rating missing: set to 'g'", int(frame["rating"].isna().sum()))
+    years = pd.to_numeric(frame["release_year"], errors="coerce")
+    bad_year = years.notna() & ((years % 1 != 0) | (years < 1800) | (years > 2100))
+    report.add(scope, "release_year unreadable: set to null",
+               int((frame["release_year"].notna() & (years.isna() | bad_year)).sum()))
+    unknown_type = frame["type"].notna() & ~frame["type"].isin(CONTENT_TYPES)
+    report.add(scope, f"type not one of {'/'.join(CONTENT_TYPES)}: kept as given", int(unknown_type.sum()))
+    out = pd.DataFrame({
+        "id": platform[0] + frame["show_id"],
+        "show_id": frame["show_id"],
+        "platform": platform,
+        "type": frame["type"],
+        "title": frame["title"],
+        "director": frame["director"],
+        "cast": frame["cast"],
+        "country": frame["country"],
+        "date_added": parse_dates(frame["date_added"], scope, report),
+        "release_year": years.where(~bad_year).astype("Int16"),
+        "rating": frame["rating"].fillna("g"),
+    })
+    out = out.join(split_duration(frame["duration"], scope, report))
+    out["listed_in"] = frame["listed_in"]
+    out["description"] = frame["description"]
+    return out
+
+
+def drop_unusable_titles(titles: pd.DataFrame, report: QualityReport) -> pd.DataFrame:
+    """Titles without a show_id, or repeating an id, cannot be joined: excluded and reported."""
+    no_id = titles["show_id"].isna()
+    report.add("titles", "no show_id: excluded", int(no_id.sum()))
+    kept = titles[~no_id]
+    repeated = kept["id"].duplicated()
+    report.add("titles", "id repeated: later rows excluded", int(repeated.sum()))
+    return kept[~repeated].reset_index(drop=True)
+
+
+def load_titles(title_files: dict[str, Path], report: QualityReport) -> pd.DataFrame:
+    """All four catalogues, transformed and stacked."""
+    frames = [transform_titles(read_title_file(title_files[p]), p, report) for p in PLATFORMS]
+    titles = drop_unusable_titles(pd.concat(frames, ignore_index=True), report)
+    if titles.empty:
+        raise DataError(f"{title_files[PLATFORMS[0]].parent}: no usable title in the four catalogues")
+    return titles
+
+
+# ---------------------------------------------------------------------------------------------- ratings
+def load_ratings(rating_files: list[Path], title_ids: pd.Index, report: QualityReport) -> pd.DataFrame:
+    """All rating files: validated, joined to title ids, de-duplicated, sorted by user and title."""
+    # One file at a time, straight to numbers: the 11M movieId strings are never all held at once.
+    frame = pd.concat([_numeric_ratings(read_rating_file(path), title_ids) for path in rating_files],
+                      ignore_index=True)
+    report.add("ratings", "rows read", len(frame))
+    frame = _drop_invalid_ratings(frame, report)
+    frame = _drop_duplicate_ratings(frame, len(title_ids), report)
+    if frame.empty:
+        raise DataError(f"{rating_files[0].parent}: no usable rating in the ratings files")
+    return frame
+
+
+def _numeric_ratings(table: pa.Table, title_ids: pd.Index) -> pd.DataFrame:
+    """A raw ratings table as numbers, with each title id replaced by its catalogue position."""
+    return pd.DataFrame({
+        "user_id": table["userId"].to_numpy(zero_copy_only=False),
+        "rating": table["rating"].to_numpy(zero_copy_only=False),
+        "timestamp": table["timestamp"].to_numpy(zero_copy_only=False),
+        "code": _title_codes(table["movieId"], title_ids),
+    })
+
+
+def _title_codes(movie_ids: pa.ChunkedArray, title_ids: pd.Index) -> np.ndarray:
+    """Position of each rating's title in the catalogue; -1 for no match, -2 for a missing id."""
+    cleaned = pc.utf8_lower(pc.utf8_trim_whitespace(movie_ids))
+    codes = pc.index_in(cleaned, value_set=pa.array(title_ids.to_numpy(), pa.string()))
+    codes = pc.if_else(pc.is_null(cleaned), -2, pc.fill_null(codes, -1))
+    return codes.to_numpy().astype(np.int32)
+
+
+def _drop_invalid_ratings(frame: pd.DataFrame, report: QualityReport) -> pd.DataFrame:
+    """Exclude rows with a missing value, a rating outside 0.5-5, a broken timestamp or an unknown title."""
+    missing = frame[["user_id", "rating", "timestamp"]].isna().any(axis=1) | (frame["code"] == -2)
+    bad_rating = ~missing & ~frame["rating"].between(0.5, 5.0)
+    bad_user = ~missing & ~frame["user_id"].between(1, np.iinfo(np.int32).max)
+    bad_time = ~missing & ~frame["timestamp"].between(*TIMESTAMP_RANGE)
+    unknown = ~missing & (frame["code"] == -1)
+    report.add("ratings", "missing value: excluded", int(missing.sum()))
+    report.add("ratings", "rating outside 0.5-5: excluded", int(bad_rating.sum()))
+    report.add("ratings", "userId not a positive 32-bit integer: excluded", int(bad_user.sum()))
+    report.add("ratings", "timestamp outside 1970-2100: excluded", int(bad_time.sum()))
+    report.add("ratings", "movieId matches no title: excluded", int(unknown.sum()))
+    kept = frame[~(missing | bad_rating | bad_user | bad_time | unknown)]
+    return kept.astype({"user_id": "int32", "rating": "float32", "timestamp": "int64", "code": "int32"})
+
+
+def _drop_duplicate_ratings(frame: pd.DataFrame, n_titles: int, report: QualityReport) -> pd.DataFrame:
+    """Exact repeats are excluded; for one user and title rated more than once, the latest rating is kept."""
+    pair = frame["user_id"].to_numpy(np.int64) * n_titles + frame["code"].to_numpy()
+    stamp, rating = frame["timestamp"].to_numpy(), frame["rating"].to_numpy()
+    order = np.lexsort((rating, stamp, pair))
+    pair, stamp, rating = pair[order], stamp[order], rating[order]
+    exact = np.r_[False, (pair[1:] == pair[:-1]) & (stamp[1:] == stamp[:-1]) & (rating[1:] == rating[:-1])]
+    report.add("ratings", "exact duplicate row: excluded", int(exact.sum()))
+    order, pair = order[~exact], pair[~exact]
+    # Rows are in time order within a pair, so every row followed by the same pair is superseded.
+    superseded = np.r_[pair[1:] == pair[:-1], False]
+    report.add("ratings", "same user and title rated again: earlier rating excluded", int(superseded.sum()))
+    return frame.iloc[order[~superseded]].reset_index(drop=True)
+
+
+def ratings_table(ratings: pd.DataFrame, title_ids: pd.Index) -> pa.Table:
+    """The processed ratings as an Arrow table with id and date columns."""
+    seconds = pa.array(ratings["timestamp"].to_numpy(), pa.int64())
+    dates = pc.cast(pc.cast(seconds.cast(pa.timestamp("s")), pa.date32()), pa.string())
+    ids = pa.DictionaryArray.from_arrays(pa.array(ratings["code"].to_numpy(), pa.int32()),
+                                         pa.array(title_ids.to_numpy(), pa.string()))
+    return pa.table({"user_id": pa.array(ratings["user_id"].to_numpy(), pa.int32()), "id": ids,
+                     "rating": pa.array(ratings["rating"].to_numpy(), pa.float32()),
+                     "timestamp": seconds, "date": dates})
+
+
+# ---------------------------------------------------------------------------------------------- aggregates
+def add_scores(titles: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataFrame:
+    """Each title's mean user rating (`score`, NaN when unrated) and number of ratings."""
+    codes = ratings["code"].to_numpy()
+    counts = np.bincount(codes, minlength=len(titles))
+    sums = np.bincount(codes, weights=ratings["rating"].to_numpy(np.float64), minlength=len(titles))
+    out = titles.copy()
+    out["score"] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    out["n_ratings"] = counts.astype("int32")
+    return out
+
+
+def user_summary(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Per user: number of ratings and mean rating."""
+    grouped = ratings.groupby("user_id", sort=True)["rating"]
+    out = pd.DataFrame({"n_ratings": grouped.size().astype("int32"),
+                        "mean_rating": grouped.mean().astype("float32")}).reset_index()
+    return out
+
+
+def monthly_activity(ratings: pd.DataFrame, titles: pd.DataFrame) -> pd.DataFrame:
+    """Ratings per month and platform, with their mean."""
+    # Group on integer month numbers; only the few distinct months are formatted as text.
+    months = ratings["timestamp"].to_numpy().astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
+    platforms = titles["platform"].to_numpy()[ratings["code"].to_numpy()]
+    frame = pd.DataFrame({"month": months, "platform": platforms, "rating": ratings["rating"].to_numpy()})
+    grouped = frame.groupby(["month", "platform"], sort=True)["rating"]
+    out = pd.DataFrame({"n_ratings": grouped.size().astype("int32"),
+                        "mean_rating": grouped.mean().astype("float32")}).reset_index()
+    out["month"] = out["month"].to_numpy().astype("datetime64[M]").astype(str)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- output
+def current_version(out_dir: Path) -> Path | None:
+    """The complete processed version an output dir points at, if any."""
+    link = out_dir / "current"
+    target = link.resolve() if link.is_symlink() else None
+    if target and all((target / name).is_file() for name in OUTPUT_FILES):
+        return target
+    return None
+
+
+def read_manifest(version_dir: Path) -> dict:
+    """The manifest of a processed version."""
+    return json.loads((version_dir / "manifest.json").read_text(encoding="utf-8"))
+
+
+def publish(tmp_dir: Path, out_dir: Path, fp: str) -> Path:
+    """Move a finished temp folder into place and switch the `current` link to it atomically."""
+    version_dir = out_dir / f"v-{fp}"
+    if version_dir.exists():
+        shutil.rmtree(version_dir)
+    os.replace(tmp_dir, version_dir)
+    tmp_link = out_dir / f".current-{uuid.uuid4().hex}"
+    tmp_link.symlink_to(version_dir.name)
+    os.replace(tmp_link, out_dir / "current")
+    for old in out_dir.glob("v-*"):
+        if old != version_dir:
+            shutil.rmtree(old, ignore_errors=True)
+    return version_dir
+
+
+def write_outputs(tmp_dir: Path, titles: pd.DataFrame, ratings: pa.Table, users: pd.DataFrame,
+                  activity: pd.DataFrame, manifest: dict) -> None:
+    """Write every processed file into a temp folder."""
+    tmp_dir.mkdir(parents=True)
+    titles.to_parquet(tmp_dir / "titles.parquet", index=False)
+    pq.write_table(ratings, tmp_dir / "ratings.parquet", compression="zstd", row_group_size=2_000_000)
+    users.to_parquet(tmp_dir / "users.parquet", index=False)
+    activity.to_parquet(tmp_dir / "activity.parquet", index=False)
+    (tmp_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+
+def run_etl(raw_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None, force: bool = False) -> EtlResult:
+    """Process a raw data dir (skipped when its files are unchanged); returns where the output is."""
+    started = time.perf_counter()
+    raw_dir = Path(raw_dir).expanduser().resolve()
+    title_files, rating_files = check_raw_dir(raw_dir)
+    out_dir = Path(out_dir).expanduser().resolve() if out_dir else processed_dir_for(raw_dir)
+    fp = fingerprint([*title_files.values(), *rating_files])
+    existing = current_version(out_dir)
+    if existing and not force and read_manifest(existing).get("fingerprint") == fp:
+        manifest = read_manifest(existing)
+        return EtlResult(existing, True, time.perf_counter() - started, manifest["report"], manifest["counts"])
+    report = QualityReport()
+    titles = load_titles(title_files, report)
+    title_ids = pd.Index(titles["id"])
+    ratings = load_ratings(rating_files, title_ids, report)
+    titles = add_scores(titles, ratings)
+    report.add("titles", "no rating at all: kept with null score", int((titles["n_ratings"] == 0).sum()))
+    users, activity = user_summary(ratings), monthly_activity(ratings, titles)
+    counts = {"titles": len(titles), "ratings": len(ratings), "users": len(users),
+              **{f"titles_{p}": int((titles["platform"] == p).sum()) for p in PLATFORMS}}
+    manifest = {"etl_version": ETL_VERSION, "fingerprint": fp, "raw_dir": str(raw_dir), "counts": counts,
+                "report": report.lines(), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp_dir = out_dir / f".tmp-{uuid.uuid4().hex}"
+    try:
+        write_outputs(tmp_dir, titles, ratings_table(ratings, title_ids), users, activity, manifest)
+        version_dir = publish(tmp_dir, out_dir, fp)
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    return EtlResult(version_dir, False, time.perf_counter() - started, manifest["report"], counts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: python -m core.etl RAW_DIR [--out DIR] [--force]."""
+    parser = argparse.ArgumentParser(prog="python -m core.etl", description=__doc__.splitlines()[0])
+    parser.add_argument("raw_dir", help="folder with titles/ and ratings/")
+    parser.add_argument("--out", help="output folder (default: a folder under data/cache)")
+    parser.add_argument("--force", action="store_true", help="run even when the raw files are unchanged")
+    args = parser.parse_args(argv)
+    try:
+        result = run_etl(args.raw_dir, args.out, force=args.force)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    state = "unchanged raw files: reused" if result.skipped else "processed"
+    print(f"{state} {result.version_dir} in {result.seconds:.1f} s")
+    print("counts: " + ", ".join(f"{k}={v:,}" for k, v in result.counts.items()))
+    print("data-quality report:")
+    print("\n".join("  " + line for line in result.report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
