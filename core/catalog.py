@@ -13,7 +13,7 @@ from core.config import resolve_data_dir
 from core.etl import run_etl
 
 _LOCK = threading.Lock()
-_LOADED: dict[Path | None, "Catalog"] = {}
+_LOADED: dict[Path | str | None, "Catalog"] = {}
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,17 @@ def raw_dir_or_demo(data_dir: str | os.PathLike | None) -> tuple[Path, str]:
     from core.demo import ensure_demo_raw  # imported late: only the demo path needs the generator
 
     return ensure_demo_raw(), "demo"
+
+
+def load_demo_catalog() -> Catalog:
+    """The Catalog of the embedded demo data, whatever $STREAMING_DATA_DIR says."""
+    from core.demo import ensure_demo_raw
+
+    with _LOCK:
+        if "demo" not in _LOADED:
+            result = run_etl(ensure_demo_raw())
+            _LOADED["demo"] = read_catalog(result.version_dir, "demo", result.report)
+        return _LOADED["demo"]
 
 
 def load_catalog(data_dir: str | os.PathLike | None = None) -> Catalog:

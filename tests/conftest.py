@@ -1,0 +1,53 @@
+"""Shared fixtures: the real data dir (when $STREAMING_DATA_DIR names one), the demo data, Chromium options."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.chrome.options import Options
+
+from core.config import resolve_data_dir
+
+_BROWSER_PROFILES = Path(tempfile.mkdtemp(prefix="streaming-chromium-"))
+atexit.register(shutil.rmtree, _BROWSER_PROFILES, ignore_errors=True)
+
+
+def pytest_setup_options() -> Options:
+    """Headless Chromium for dash_duo, each browser with its own profile folder (removed at exit)."""
+    options = Options()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-extensions",
+                 "--window-size=1280,1024"):
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(dir=_BROWSER_PROFILES)}")
+    return options
+
+
+@pytest.fixture(scope="session")
+def real_raw_dir() -> Path:
+    """The real raw data dir from $STREAMING_DATA_DIR; tests that need it are skipped without it."""
+    raw = resolve_data_dir()
+    if raw is None or not (raw / "titles").is_dir():
+        pytest.skip("real data not available: set STREAMING_DATA_DIR to the raw data dir (CI does)")
+    return raw
+
+
+@pytest.fixture(scope="session")
+def real_catalog(real_raw_dir):
+    """The processed real data (ETL run once per cache, then reused)."""
+    from core import load_catalog
+
+    return load_catalog(real_raw_dir)
+
+
+@pytest.fixture(scope="session")
+def demo_catalog():
+    """The processed embedded demo data."""
+    from core import load_demo_catalog
+
+    return load_demo_catalog()
