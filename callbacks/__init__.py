@@ -1,0 +1,3 @@
+"""Dash callbacks: each module wires one panel (parse inputs -> call core -> render)."""
+
+from callbacks import theme  # noqa: F401

@@ -1,0 +1,1 @@
+"""Dash layouts: functions that only build components (no callbacks, no data logic)."""

@@ -1,0 +1,66 @@
+"""The app starts, serves its frame and pages, and a browser sees no console errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app, main
+from layouts import ids
+
+
+@pytest.fixture(scope="module")
+def app():
+    """The app over the default data (real data in CI, else the demo data)."""
+    return create_app()
+
+
+def component_ids(node) -> set[str]:
+    """Every component id in a serialised Dash layout."""
+    found = set()
+    if isinstance(node, dict):
+        props = node.get("props", {})
+        if isinstance(props.get("id"), str):
+            found.add(props["id"])
+        for value in props.values():
+            found |= component_ids(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= component_ids(item)
+    return found
+
+
+def test_layout_has_frame_components(app):
+    client = app.server.test_client()
+    response = client.get("/_dash-layout")
+    assert response.status_code == 200
+    assert {ids.URL, ids.THEME_SWITCH, ids.THEME_STORE, ids.DATA_SOURCE} <= component_ids(response.get_json())
+
+
+def test_every_page_is_served(app):
+    client = app.server.test_client()
+    for path in ("/", "/queries", "/recommend"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert b"Streaming Atlas" in response.data
+
+
+def test_no_stylesheet_from_a_cdn(app):
+    html = app.server.test_client().get("/").data.decode()
+    assert "bootstrap.min.css" in html
+    assert "cdn." not in html and "https://" not in html
+
+
+def test_cli_rejects_a_missing_data_dir(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path / "nowhere")]) == 2
+    assert "data folder not found" in capsys.readouterr().err
+
+
+@pytest.mark.browser
+def test_browser_loads_app_without_console_errors(dash_duo, app):
+    dash_duo.start_server(app)
+    dash_duo.wait_for_text_to_equal(".navbar-brand", "Streaming Atlas", timeout=10)
+    dash_duo.wait_for_element(f"#{ids.DATA_SOURCE}")
+    assert "titles" in dash_duo.find_element(f"#{ids.DATA_SOURCE}").text
+    dash_duo.find_element(f"#{ids.THEME_SWITCH}").click()
+    dash_duo.wait_for_element("html[data-bs-theme='dark']", timeout=5)
+    assert dash_duo.get_logs() == []
