@@ -128,10 +128,8 @@ def read_rating_file(path: Path) -> pa.Table:
     try:
         table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
             column_types=types, include_columns=RATING_COLUMNS, strings_can_be_null=True))
-    except pa.ArrowInvalid as exc:
-        raise DataError(f"{path}: {_rating_problem(exc)}") from None
     except (OSError, pa.ArrowException) as exc:
-        raise DataError(f"{path}: not a readable CSV file ({_first_line(exc)})") from None
+        raise DataError(f"{path}: {_rating_problem(exc)}") from None
     return table
 
 
@@ -140,8 +138,9 @@ def _rating_problem(exc: Exception) -> str:
     message = _first_line(exc)
     if "Empty CSV file" in message:
         return "file is empty"
-    if "include_columns" in message or "No such column" in message:
-        return f"missing column(s); expected {','.join(RATING_COLUMNS)}"
+    missing = re.search(r"Column '(.+?)' in include_columns does not exist", message)
+    if missing:
+        return f"missing column {missing.group(1)}; expected {','.join(RATING_COLUMNS)}"
     if "conversion error" in message:
         return f"non-numeric value in a numeric column ({message})"
     return f"not a readable CSV file ({message})"
@@ -183,7 +182,7 @@ def move_misplaced_durations(frame: pd.DataFrame, scope: str, report: QualityRep
 def split_duration(duration: pd.Series, scope: str, report: QualityReport) -> pd.DataFrame:
     """'90 min' -> (90, 'min'); '1 season' / '3 seasons' -> (n, 'season'); anything else -> nulls."""
     parts = duration.str.extract(DURATION_PATTERN)
-    unit = parts[1].str.startswith("season").map({True: "season", False: "min"})
+    unit = parts[1].str.startswith("season").map({True: "season", False: "min"}).where(parts[1].notna())
     report.add(scope, "duration unreadable: set to null", int((duration.notna() & parts[0].isna()).sum()))
     report.add(scope, "duration missing: duration_int/duration_type null", int(duration.isna().sum()))
     return pd.DataFrame({"duration_int": pd.to_numeric(parts[0]).astype("Int32"),
