@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 from core.config import PLATFORMS, TITLE_FILES, processed_dir_for
 from core.errors import DataError
 
-ETL_VERSION = 1
+ETL_VERSION = 2
 TITLE_COLUMNS = ["show_id", "type", "title", "director", "cast", "country", "date_added",
                  "release_year", "rating", "duration", "listed_in", "description"]
 RATING_COLUMNS = ["userId", "rating", "timestamp", "movieId"]
