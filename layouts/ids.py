@@ -12,5 +12,35 @@ DATA_SOURCE = "data-source"
 # ---- explore panel
 
 # ---- queries panel
+# q1 longest title
+QUERIES_LONGEST_YEAR = "queries-longest-year"
+QUERIES_LONGEST_PLATFORM = "queries-longest-platform"
+QUERIES_LONGEST_UNIT = "queries-longest-unit"
+QUERIES_LONGEST_ANSWER = "queries-longest-answer"
+QUERIES_LONGEST_CHART = "queries-longest-chart"
+QUERIES_LONGEST_CSV_BUTTON = "queries-longest-csv-button"
+QUERIES_LONGEST_CSV = "queries-longest-csv"
+# q2 titles above a mean score
+QUERIES_SCORE_PLATFORM = "queries-score-platform"
+QUERIES_SCORE_THRESHOLD = "queries-score-threshold"
+QUERIES_SCORE_YEAR = "queries-score-year"
+QUERIES_SCORE_TYPE = "queries-score-type"
+QUERIES_SCORE_ANSWER = "queries-score-answer"
+QUERIES_SCORE_CHART = "queries-score-chart"
+QUERIES_SCORE_CSV_BUTTON = "queries-score-csv-button"
+QUERIES_SCORE_CSV = "queries-score-csv"
+# q3 titles per platform
+QUERIES_COUNT_PLATFORM = "queries-count-platform"
+QUERIES_COUNT_ANSWER = "queries-count-answer"
+QUERIES_COUNT_CHART = "queries-count-chart"
+QUERIES_COUNT_CSV_BUTTON = "queries-count-csv-button"
+QUERIES_COUNT_CSV = "queries-count-csv"
+# q4 most frequent actor
+QUERIES_ACTOR_PLATFORM = "queries-actor-platform"
+QUERIES_ACTOR_YEAR = "queries-actor-year"
+QUERIES_ACTOR_ANSWER = "queries-actor-answer"
+QUERIES_ACTOR_CHART = "queries-actor-chart"
+QUERIES_ACTOR_CSV_BUTTON = "queries-actor-csv-button"
+QUERIES_ACTOR_CSV = "queries-actor-csv"
 
 # ---- recommend panel
