@@ -10,6 +10,38 @@ THEME_STORE = "theme-store"
 DATA_SOURCE = "data-source"
 
 # ---- explore panel
+# filter bar
+EXPLORE_PLATFORMS = "explore-platforms"
+EXPLORE_TYPE = "explore-type"
+EXPLORE_YEARS = "explore-years"
+EXPLORE_RESET = "explore-reset"
+EXPLORE_LINK_ALERT = "explore-link-alert"
+EXPLORE_ALERT = "explore-alert"
+# headline cards
+EXPLORE_HEADLINES = "explore-headlines"
+EXPLORE_KPI_TITLES = "explore-kpi-titles"
+EXPLORE_KPI_USERS = "explore-kpi-users"
+EXPLORE_KPI_RATINGS = "explore-kpi-ratings"
+EXPLORE_KPI_SCORE = "explore-kpi-score"
+# charts
+EXPLORE_CHART_TYPES = "explore-chart-types"
+EXPLORE_CHART_RELEASES = "explore-chart-releases"
+EXPLORE_CHART_MINUTES = "explore-chart-minutes"
+EXPLORE_CHART_SEASONS = "explore-chart-seasons"
+EXPLORE_CHART_MATURITY = "explore-chart-maturity"
+EXPLORE_CHART_GENRES = "explore-chart-genres"
+EXPLORE_CHART_COUNTRIES = "explore-chart-countries"
+EXPLORE_CHART_SCORES = "explore-chart-scores"
+EXPLORE_CHART_ACTIVITY = "explore-chart-activity"
+EXPLORE_CHART_USERS = "explore-chart-users"
+EXPLORE_CHARTS = (EXPLORE_CHART_TYPES, EXPLORE_CHART_RELEASES, EXPLORE_CHART_MINUTES, EXPLORE_CHART_SEASONS,
+                  EXPLORE_CHART_MATURITY, EXPLORE_CHART_GENRES, EXPLORE_CHART_COUNTRIES, EXPLORE_CHART_SCORES,
+                  EXPLORE_CHART_ACTIVITY, EXPLORE_CHART_USERS)
+# top-rated titles table
+EXPLORE_TOP_MIN_RATINGS = "explore-top-min-ratings"
+EXPLORE_TOP_TABLE = "explore-top-table"
+EXPLORE_TOP_CSV_BUTTON = "explore-top-csv-button"
+EXPLORE_TOP_CSV = "explore-top-csv"
 
 # ---- queries panel
 # q1 longest title

@@ -1,0 +1,61 @@
+"""Result tables for every panel: a readable Bootstrap table from a DataFrame and a 'Download CSV' button.
+
+Usage in a panel (ids from `layouts/ids.py`):
+
+    layout:    csv_download_button(ids.MY_CSV_BUTTON, ids.MY_CSV)
+    callback:  @callback(Output(ids.MY_CSV, "data"), Input(ids.MY_CSV_BUTTON, "n_clicks"), ..., prevent_initial_call=True)
+               def download(n_clicks, ...): return send_csv(frame, "my-results.csv")
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+_WORD = re.compile(r"(^|[\s(\"/&-])([a-z])")
+
+
+def display_text(value: object) -> str:
+    """Lower-case data text in title case for display ('the grand seduction' -> 'The Grand Seduction')."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return "—"
+    return _WORD.sub(lambda match: match.group(1) + match.group(2).upper(), str(value))
+
+
+def csv_download_button(button_id: str, download_id: str, label: str = "Download CSV",
+                        disabled: bool = False) -> html.Span:
+    """A small outline button and its dcc.Download; a callback on the button's n_clicks fills the download."""
+    return html.Span([
+        dbc.Button([html.Span("⤓ ", **{"aria-hidden": "true"}), label], id=button_id, color="secondary",
+                   outline=True, size="sm", disabled=disabled, title="Download this table as a CSV file"),
+        dcc.Download(id=download_id),
+    ], className="csv-download")
+
+
+def send_csv(frame: pd.DataFrame, filename: str) -> dict:
+    """The dcc.Download payload of a DataFrame as UTF-8 CSV without the index."""
+    return dcc.send_data_frame(frame.to_csv, filename, index=False)
+
+
+def frame_table(frame: pd.DataFrame, columns: Mapping[str, str] | None = None,
+                formats: Mapping[str, Callable[[object], str]] | None = None,
+                numeric: tuple[str, ...] = (), table_id: str | None = None) -> dbc.Table:
+    """A compact striped table: `columns` maps frame columns to headers (and picks them), `formats` formats cells."""
+    columns = dict(columns or {name: display_text(name.replace("_", " ")) for name in frame.columns})
+    formats = dict(formats or {})
+    header = html.Thead(html.Tr([html.Th(label, scope="col", className="text-end" if name in numeric else None)
+                                 for name, label in columns.items()]))
+    rows = []
+    for record in frame[list(columns)].itertuples(index=False, name=None):
+        cells = []
+        for (name, _), value in zip(columns.items(), record):
+            text = formats[name](value) if name in formats else display_text(value)
+            cells.append(html.Td(text, className="text-end" if name in numeric else None))
+        rows.append(html.Tr(cells))
+    kwargs = {"id": table_id} if table_id else {}
+    return dbc.Table([header, html.Tbody(rows)], striped=True, hover=True, size="sm", responsive=True,
+                     className="mb-0 align-middle result-table", **kwargs)
