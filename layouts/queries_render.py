@@ -1,0 +1,310 @@
+"""Queries panel, pure rendering: answers in words, context charts and CSV tables from `core.queries` results.
+
+Nothing here touches Dash callbacks or the running app, so every function is testable without a browser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.config import PLATFORMS
+from layouts.figures import PLATFORM_COLORS, PLATFORM_LABELS, empty_figure, styled
+
+CHART_HEIGHT = 340
+NEUTRAL = "#9aa5b1"
+MOVIE_COLOR = "#4c78a8"
+SHOW_COLOR = "#f58518"
+THRESHOLD_COLOR = "#d63384"
+MAX_LABEL = 34  # characters of a title on a chart axis; the hover shows the full title
+
+# Words kept lower-case inside a title ("The Lord of the Rings"), and Roman numerals kept upper-case.
+_MINOR_WORDS = frozenset("a an and as at but by for from in into nor of on or per the to via vs vs. with".split())
+_ROMAN = re.compile(r"^(?:ii|iii|iv|vi|vii|viii|ix|xi|xii|xiii)$")
+_WORD = re.compile(r"[^\s]+")
+
+
+# ---------------------------------------------------------------------------------------------- words
+def title_case(text: object) -> str:
+    """Readable title case of lower-case data text: 'the lord of the rings: part ii' -> 'The Lord of the Rings: Part II'.
+
+    Each word (and each hyphen- or slash-joined part) gets a capital first letter; short joining words stay
+    lower-case except at the start or after a colon; Roman numerals become upper-case. None -> ''.
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    words = _WORD.findall(str(text))
+    out = []
+    for i, word in enumerate(words):
+        after_break = i == 0 or out[-1].endswith((":", "-", "—", "(", "!", "?", "."))
+        if not after_break and word.lower() in _MINOR_WORDS:
+            out.append(word.lower())
+        else:
+            out.append(re.sub(r"[^/\-]+", _capitalise_part, word))
+    return " ".join(out)
+
+
+def _capitalise_part(match: re.Match) -> str:
+    """One hyphen/slash-free part of a word with its first letter capitalised (leading quotes skipped)."""
+    part = match.group(0)
+    core = part.strip("\"'“”‘’()[]¡¿.,:;!?")
+    if _ROMAN.match(core.lower()):
+        return part.replace(core, core.upper())
+    for pos, char in enumerate(part):
+        if char.isalpha():
+            return part[:pos] + char.upper() + part[pos + 1:]
+        if char.isdigit():
+            return part
+    return part
+
+
+def platform_label(platform: str | None) -> str:
+    """'netflix' -> 'Netflix'; None -> 'all platforms'."""
+    if platform is None:
+        return "all platforms"
+    return PLATFORM_LABELS.get(platform, title_case(platform))
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """'1 movie', '2 movies', '1,204 TV shows'."""
+    return f"{count:,} {singular if count == 1 else (many or singular + 's')}"
+
+
+def content_nouns(content_type: str) -> tuple[str, str]:
+    """Singular and plural noun of a content type: 'movie' -> ('movie', 'movies'); 'all' -> ('title', 'titles')."""
+    return {"movie": ("movie", "movies"), "tv show": ("TV show", "TV shows")}.get(content_type, ("title", "titles"))
+
+
+def kind_label(kind: str | None) -> str:
+    """'tv show' -> 'TV show', 'movie' -> 'movie', None -> 'title'."""
+    return content_nouns(kind)[0] if kind in ("movie", "tv show") else "title"
+
+
+def article(word: str) -> str:
+    """'a' or 'an' before a word ('an Amazon Prime movie', 'a Hulu TV show')."""
+    return "an" if word[:1].lower() in "aeiou" and word[:1] else "a"
+
+
+def format_score(value: float) -> str:
+    """A threshold as people write it: 3.5, 4, 0.25."""
+    return f"{round(float(value), 2):g}"
+
+
+def _scope(platform: str | None, year: int | None) -> str:
+    """' on Netflix released in 2019', ' on any platform', ..."""
+    where = f" on {platform_label(platform)}" if platform else " on any platform"
+    return where + (f" released in {year}" if year is not None else "")
+
+
+def longest_sentence(row: dict | None, year: int | None, platform: str | None, unit: str) -> str:
+    """Query 1 in words: the longest title (by minutes or by seasons) for the filters, or why there is none."""
+    scope = _scope(platform, year)
+    if row is None:
+        return f"No title{scope} has a duration in {'minutes' if unit == 'min' else 'seasons'}."
+    name = f"“{title_case(row['title']) or row['id']}”"
+    # Say where the title comes from, unless the filters already did.
+    origin = ""
+    if platform is None or year is None:
+        what = kind_label(row.get("type"))
+        if platform is None:
+            what = f"{platform_label(row['platform'])} {what}"
+        origin = f"{article(what)} {what}"
+        if year is None and row.get("release_year") is not None:
+            origin += f" from {row['release_year']}"
+        origin = f", {origin},"
+    if unit == "season":
+        return f"The title with the most seasons{scope} is {name}{origin} with {plural(row['duration_int'], 'season')}."
+    return f"The longest title{scope} is {name}{origin} at {plural(row['duration_int'], 'minute')}."
+
+
+def score_sentence(count: int, platform: str, threshold: float, year: int, content_type: str) -> str:
+    """Query 2 in words: 'On Netflix, 412 movies released in 2019 have a mean score above 3.5.'"""
+    one, many = content_nouns(content_type)
+    if count == 0:
+        return f"On {platform_label(platform)}, no {many} released in {year} have a mean score above {format_score(threshold)}."
+    verb = "has" if count == 1 else "have"
+    return (f"On {platform_label(platform)}, {plural(count, one, many)} released in {year} {verb} "
+            f"a mean score above {format_score(threshold)}.")
+
+
+def count_sentence(counts: dict) -> str:
+    """Query 3 in words: 'Netflix has 8,807 titles: 6,131 movies and 2,676 TV shows.'"""
+    return (f"{platform_label(counts['platform'])} has {plural(counts['total'], 'title')}: "
+            f"{plural(counts['movies'], 'movie')} and {plural(counts['tv_shows'], 'TV show')}.")
+
+
+def actor_sentence(top: dict | None, platform: str, year: int) -> str:
+    """Query 4 in words: the cast member in the most titles of a platform and year, or why there is none."""
+    if top is None:
+        return f"No {platform_label(platform)} title released in {year} lists its cast."
+    return (f"The actor in the most {platform_label(platform)} titles released in {year} is "
+            f"{title_case(top['actor'])}, with {plural(top['count'], 'title')}.")
+
+
+def tie_note(ranked: Sequence[dict]) -> str | None:
+    """'Tied with Ann Lee and Bo Park.' when others share the top count (names beyond three are counted)."""
+    if len(ranked) < 2 or ranked[1]["count"] != ranked[0]["count"]:
+        return None
+    tied = [title_case(r["actor"]) for r in ranked[1:] if r["count"] == ranked[0]["count"]]
+    if len(tied) == 1:
+        return f"Tied with {tied[0]}."
+    if len(tied) <= 3:
+        return f"Tied with {', '.join(tied[:-1])} and {tied[-1]}."
+    return f"Tied with {', '.join(tied[:3])} and {plural(len(tied) - 3, 'other')}."
+
+
+# ---------------------------------------------------------------------------------------------- data
+def rated_titles(titles: pd.DataFrame, platform: str, year: int, content_type: str) -> pd.DataFrame:
+    """The rated titles of one platform, release year and content type ('all': both), as query 2 counts them."""
+    mask = (titles["platform"] == platform) & (titles["release_year"] == year) & titles["score"].notna()
+    if content_type != "all":
+        mask &= titles["type"] == content_type
+    return titles.loc[mask.fillna(False).astype(bool)]
+
+
+def titles_above(titles: pd.DataFrame, platform: str, year: int, content_type: str, threshold: float) -> pd.DataFrame:
+    """Query 2's matching titles (mean score strictly above the threshold) as a table, best first."""
+    rows = rated_titles(titles, platform, year, content_type)
+    rows = rows[rows["score"] > threshold].sort_values(["score", "title"], ascending=[False, True])
+    return pd.DataFrame({"id": rows["id"], "title": rows["title"].map(title_case),
+                         "platform": rows["platform"].map(platform_label), "type": rows["type"].map(kind_label),
+                         "release_year": rows["release_year"], "mean_score": rows["score"].round(3),
+                         "ratings": rows["n_ratings"]}).reset_index(drop=True)
+
+
+def longest_table(rows: Sequence[dict]) -> pd.DataFrame:
+    """Query 1's top titles as a table for CSV download."""
+    return pd.DataFrame([{"rank": i, "id": r["id"], "title": title_case(r["title"]),
+                          "platform": platform_label(r["platform"]), "type": kind_label(r.get("type")),
+                          "release_year": r.get("release_year"), "duration": r["duration_int"],
+                          "duration_unit": "minutes" if r["duration_type"] == "min" else "seasons",
+                          "mean_score": None if r.get("score") is None else round(r["score"], 3)}
+                         for i, r in enumerate(rows, start=1)],
+                        columns=["rank", "id", "title", "platform", "type", "release_year", "duration",
+                                 "duration_unit", "mean_score"])
+
+
+def counts_table(counts: Sequence[dict]) -> pd.DataFrame:
+    """Query 3's per-platform counts as a table for CSV download."""
+    return pd.DataFrame([{"platform": platform_label(c["platform"]), "movies": c["movies"],
+                          "tv_shows": c["tv_shows"], "total": c["total"]} for c in counts],
+                        columns=["platform", "movies", "tv_shows", "total"])
+
+
+def actors_table(rows: Sequence[dict], platform: str, year: int) -> pd.DataFrame:
+    """Query 4's top cast members as a table for CSV download."""
+    return pd.DataFrame([{"rank": i, "actor": title_case(r["actor"]), "titles": r["count"],
+                          "platform": platform_label(platform), "release_year": year}
+                         for i, r in enumerate(rows, start=1)],
+                        columns=["rank", "actor", "titles", "platform", "release_year"])
+
+
+def csv_filename(*parts: object) -> str:
+    """'longest-titles-netflix-2019.csv' from the non-empty parts, lower-case, safe characters only."""
+    words = [re.sub(r"[^a-z0-9.]+", "-", str(p).lower()).strip("-") for p in parts if p not in (None, "")]
+    return "-".join(w for w in words if w) + ".csv"
+
+
+# ---------------------------------------------------------------------------------------------- charts
+def _short(text: str, limit: int = MAX_LABEL) -> str:
+    """A label cut to `limit` characters with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _finish(fig: go.Figure, theme: str | None, **layout) -> go.Figure:
+    """The app's look plus this panel's chart size."""
+    styled(fig, theme)
+    fig.update_layout(height=CHART_HEIGHT, **layout)
+    return fig
+
+
+def longest_figure(rows: Sequence[dict], unit: str, theme: str | None) -> go.Figure:
+    """Query 1 in context: the longest titles as horizontal bars, longest on top, coloured by platform."""
+    if not rows:
+        return empty_figure("No titles match these filters", theme)
+    unit_word = "Minutes" if unit == "min" else "Seasons"
+    fig = go.Figure()
+    labels = [_short(title_case(r["title"]) or r["id"]) for r in rows]
+    for platform in [p for p in PLATFORMS if any(r["platform"] == p for r in rows)]:
+        picked = [(i, r) for i, r in enumerate(rows) if r["platform"] == platform]
+        fig.add_bar(
+            orientation="h", name=platform_label(platform), marker_color=PLATFORM_COLORS.get(platform, NEUTRAL),
+            y=[i for i, _ in picked], x=[r["duration_int"] for _, r in picked],
+            text=[r["duration_int"] for _, r in picked], textposition="auto",
+            customdata=[[title_case(r["title"]), kind_label(r.get("type")), r.get("release_year") or "—"]
+                        for _, r in picked],
+            hovertemplate=("<b>%{customdata[0]}</b><br>%{customdata[1]}, %{customdata[2]}<br>"
+                           f"%{{x}} {unit_word.lower()}<extra>{platform_label(platform)}</extra>"))
+    return _finish(fig, theme, barmode="overlay", bargap=0.25, showlegend=True,
+                   legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+                   yaxis=dict(tickvals=list(range(len(rows))), ticktext=labels, autorange="reversed", title=None),
+                   xaxis=dict(title=unit_word, rangemode="tozero"), margin=dict(l=10, r=20, t=40, b=40))
+
+
+def score_figure(scores: Sequence[float], threshold: float, theme: str | None, platform: str,
+                 empty_message: str = "No rated titles for these filters") -> go.Figure:
+    """Query 2 in context: histogram of the matching titles' mean scores, bars above the threshold highlighted."""
+    values = np.asarray(scores, dtype=float)
+    if values.size == 0:
+        return empty_figure(empty_message, theme)
+    bins = dict(start=0.0, end=5.0001, size=0.1)
+    fig = go.Figure()
+    fig.add_histogram(x=values[values <= threshold], xbins=bins, name=f"≤ {format_score(threshold)}",
+                      marker_color=NEUTRAL, hovertemplate="score %{x}<br>%{y} titles<extra></extra>")
+    fig.add_histogram(x=values[values > threshold], xbins=bins, name=f"above {format_score(threshold)}",
+                      marker_color=PLATFORM_COLORS.get(platform, MOVIE_COLOR),
+                      hovertemplate="score %{x}<br>%{y} titles<extra></extra>")
+    fig.add_vline(x=threshold, line_dash="dash", line_width=2, line_color=THRESHOLD_COLOR)
+    fig.add_annotation(x=threshold, y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
+                       text=f"<b>{format_score(threshold)}</b>", font=dict(color=THRESHOLD_COLOR))
+    return _finish(fig, theme, barmode="stack", bargap=0.05,
+                   legend=dict(orientation="h", yanchor="bottom", y=1.04, xanchor="left", x=0, traceorder="normal"),
+                   xaxis=dict(title="Mean user score", range=[0, 5.05]), yaxis=dict(title="Titles"),
+                   margin=dict(l=50, r=20, t=40, b=40))
+
+
+def counts_figure(counts: Sequence[dict], chosen: str, theme: str | None) -> go.Figure:
+    """Query 3 in context: movies and TV shows of every platform, stacked, the chosen platform highlighted."""
+    if not counts:
+        return empty_figure("No titles", theme)
+    names = [platform_label(c["platform"]) for c in counts]
+    ticks = [f"<b>{n}</b>" if c["platform"] == chosen else n for n, c in zip(names, counts)]
+    opacity = [1.0 if c["platform"] == chosen else 0.35 for c in counts]
+    fig = go.Figure()
+    for key, label, color in (("movies", "Movies", MOVIE_COLOR), ("tv_shows", "TV shows", SHOW_COLOR)):
+        fig.add_bar(x=names, y=[c[key] for c in counts], name=label, marker=dict(color=color, opacity=opacity),
+                    text=[f"{c[key]:,}" for c in counts], textposition="inside", insidetextanchor="middle",
+                    hovertemplate=f"%{{x}}<br>%{{y:,}} {label.lower()}<extra></extra>")
+    for name, c in zip(names, counts):
+        fig.add_annotation(x=name, y=c["total"], text=f"<b>{c['total']:,}</b>" if c["platform"] == chosen
+                           else f"{c['total']:,}", showarrow=False, yshift=10)
+    top = max(c["total"] for c in counts)
+    return _finish(fig, theme, barmode="stack", bargap=0.35,
+                   legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, traceorder="normal"),
+                   xaxis=dict(tickvals=names, ticktext=ticks, title=None),
+                   yaxis=dict(title="Titles", range=[0, top * 1.12 if top else 1]),
+                   margin=dict(l=50, r=20, t=40, b=40))
+
+
+def actors_figure(rows: Sequence[dict], platform: str, theme: str | None,
+                  empty_message: str = "No cast listed for these filters") -> go.Figure:
+    """Query 4 in context: the top cast members as horizontal bars, the leader(s) in the platform colour."""
+    if not rows:
+        return empty_figure(empty_message, theme)
+    best = rows[0]["count"]
+    color = PLATFORM_COLORS.get(platform, MOVIE_COLOR)
+    names = [title_case(r["actor"]) for r in rows]
+    fig = go.Figure()
+    fig.add_bar(orientation="h", y=list(range(len(rows))), x=[r["count"] for r in rows],
+                marker=dict(color=[color if r["count"] == best else NEUTRAL for r in rows]),
+                text=[r["count"] for r in rows], textposition="auto", customdata=names,
+                hovertemplate="<b>%{customdata}</b><br>%{x} titles<extra></extra>", showlegend=False)
+    return _finish(fig, theme, bargap=0.25,
+                   yaxis=dict(tickvals=list(range(len(rows))), ticktext=[_short(n) for n in names],
+                              autorange="reversed", title=None),
+                   xaxis=dict(title="Titles", rangemode="tozero", dtick=1 if best <= 12 else None),
+                   margin=dict(l=10, r=20, t=20, b=40))
