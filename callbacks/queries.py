@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, html, no_update
 
 from core.catalog import Catalog
 from core.config import PLATFORMS
@@ -25,6 +25,7 @@ from layouts import queries_render as render
 from layouts.figures import empty_figure
 from layouts.queries import ALL, FIELDS, initial_values, url_values, year_span
 from layouts.state import catalog
+from layouts.tables import send_csv
 from layouts.urlstate import from_query_string, to_query_string
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,12 @@ def count_view(data: Catalog, platform: object, theme: str | None) -> View:
                 table=render.counts_table(every))
 
 
+def has_cast(data: Catalog, platform: str) -> bool:
+    """Whether any title of the platform lists its cast."""
+    titles = data.titles
+    return bool(titles.loc[titles["platform"] == platform, "cast"].notna().any())
+
+
 def actor_view(data: Catalog, platform: object, year: object, theme: str | None) -> View:
     """Query 4: the cast member in the most titles of a platform and year; the top 10 in context."""
     year = year_value(year, year_span(query_ranges(data)), required=True)
@@ -154,7 +161,10 @@ def actor_view(data: Catalog, platform: object, year: object, theme: str | None)
     rows = ranked[:TOP_N]
     figure = render.actors_figure(rows, platform, theme, empty_message=(
         f"No cast listed for {render.platform_label(platform)} titles from {year}"))
-    return View(answer(render.actor_sentence(top, platform, year), render.tie_note(ranked)), figure,
+    note = render.tie_note(ranked)
+    if top is None and not has_cast(data, platform):
+        note = render.no_cast_note(platform)
+    return View(answer(render.actor_sentence(top, platform, year), note), figure,
                 table=render.actors_table(rows, platform, year) if rows else None)
 
 
@@ -162,7 +172,7 @@ def csv_download(view: View, *name_parts: object) -> dict | object:
     """The dcc.Download data of a view's table, or no_update when there is no table."""
     if view.table is None:
         return no_update
-    return dcc.send_data_frame(view.table.to_csv, render.csv_filename(*name_parts), index=False)
+    return send_csv(view.table, render.csv_filename(*name_parts))
 
 
 # ---------------------------------------------------------------------------------------------- callbacks

@@ -19,6 +19,7 @@ from core.queries import (parse_content_type, parse_duration_type, parse_platfor
 from layouts import ids
 from layouts.figures import PLATFORM_LABELS
 from layouts.state import catalog
+from layouts.tables import csv_download_button
 
 ALL = "all"  # the 'no platform filter' option of query 1
 DEFAULT_PLATFORM = "netflix"
@@ -152,13 +153,10 @@ def results(answer_id: str, chart_id: str) -> dcc.Loading:
 
 
 def download(button_id: str, download_id: str, what: str) -> html.Div:
-    """The CSV download button of a card's table."""
-    return html.Div([
-        dbc.Button("Download CSV", id=button_id, color="secondary", outline=True, size="sm",
-                   title=f"Download {what} as a CSV file"),
-        html.Small(what, className="text-body-secondary ms-2"),
-        dcc.Download(id=download_id),
-    ], className="d-flex align-items-center")
+    """The CSV download button of a card's table (the app's shared button) and what it contains."""
+    return html.Div([csv_download_button(button_id, download_id),
+                     html.Small(what, className="text-body-secondary ms-2")],
+                    className="d-flex align-items-center")
 
 
 def card(number: int, title: str, question: str, controls: list, answer_id: str, chart_id: str,

@@ -145,6 +145,11 @@ def actor_sentence(top: dict | None, platform: str, year: int) -> str:
             f"{title_case(top['actor'])}, with {plural(top['count'], 'title')}.")
 
 
+def no_cast_note(platform: str) -> str:
+    """Why query 4 can never answer for a platform whose catalogue lists no cast at all."""
+    return f"The {platform_label(platform)} catalogue lists no cast for any title, so pick another platform."
+
+
 def tie_note(ranked: Sequence[dict]) -> str | None:
     """'Tied with Ann Lee and Bo Park.' when others share the top count (names beyond three are counted)."""
     if len(ranked) < 2 or ranked[1]["count"] != ranked[0]["count"]:
@@ -233,7 +238,7 @@ def longest_figure(rows: Sequence[dict], unit: str, theme: str | None) -> go.Fig
         picked = [(i, r) for i, r in enumerate(rows) if r["platform"] == platform]
         fig.add_bar(
             orientation="h", name=platform_label(platform), marker_color=PLATFORM_COLORS.get(platform, NEUTRAL),
-            y=[i for i, _ in picked], x=[r["duration_int"] for _, r in picked],
+            y=[i for i, _ in picked], x=[r["duration_int"] for _, r in picked], width=0.72,
             text=[r["duration_int"] for _, r in picked], textposition="auto",
             customdata=[[title_case(r["title"]), kind_label(r.get("type")), r.get("release_year") or "—"]
                         for _, r in picked],
@@ -276,8 +281,10 @@ def counts_figure(counts: Sequence[dict], chosen: str, theme: str | None) -> go.
     opacity = [1.0 if c["platform"] == chosen else 0.35 for c in counts]
     fig = go.Figure()
     for key, label, color in (("movies", "Movies", MOVIE_COLOR), ("tv_shows", "TV shows", SHOW_COLOR)):
+        # Segment labels on the chosen platform only: on the faded bars they would be hard to read.
         fig.add_bar(x=names, y=[c[key] for c in counts], name=label, marker=dict(color=color, opacity=opacity),
-                    text=[f"{c[key]:,}" for c in counts], textposition="inside", insidetextanchor="middle",
+                    text=[f"{c[key]:,}" if c["platform"] == chosen else "" for c in counts],
+                    textposition="inside", insidetextanchor="middle",
                     hovertemplate=f"%{{x}}<br>%{{y:,}} {label.lower()}<extra></extra>")
     for name, c in zip(names, counts):
         fig.add_annotation(x=name, y=c["total"], text=f"<b>{c['total']:,}</b>" if c["platform"] == chosen
@@ -299,7 +306,7 @@ def actors_figure(rows: Sequence[dict], platform: str, theme: str | None,
     color = PLATFORM_COLORS.get(platform, MOVIE_COLOR)
     names = [title_case(r["actor"]) for r in rows]
     fig = go.Figure()
-    fig.add_bar(orientation="h", y=list(range(len(rows))), x=[r["count"] for r in rows],
+    fig.add_bar(orientation="h", y=list(range(len(rows))), x=[r["count"] for r in rows], width=0.72,
                 marker=dict(color=[color if r["count"] == best else NEUTRAL for r in rows]),
                 text=[r["count"] for r in rows], textposition="auto", customdata=names,
                 hovertemplate="<b>%{customdata}</b><br>%{x} titles<extra></extra>", showlegend=False)

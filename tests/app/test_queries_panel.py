@@ -280,6 +280,13 @@ def test_longest_view_answers_like_the_core(data):
         assert list(view.table["id"]) == [r["id"] for r in rows]
         assert view.table["duration"].is_monotonic_decreasing
         assert not view.year_invalid
+        # The context rows really match the filters (read from the raw titles, not from the core's answer).
+        titles = data.titles.loc[view.table["id"]]
+        assert (titles["duration_type"] == unit).all()
+        if year is not None:
+            assert (titles["release_year"] == year).all()
+        if core_platform is not None:
+            assert (titles["platform"] == core_platform).all()
 
 
 def test_longest_view_with_no_match(data, span):
@@ -329,6 +336,7 @@ def test_count_view_answers_like_the_core(data):
     assert (view.table["movies"] + view.table["tv_shows"] == view.table["total"]).all()
     movies = view.figure.data[0]
     assert list(movies.marker.opacity) == [0.35, 1.0, 0.35, 0.35]
+    assert [bool(text) for text in movies.text] == [False, True, False, False]
 
 
 def test_actor_view_answers_like_the_core(data):
@@ -340,6 +348,10 @@ def test_actor_view_answers_like_the_core(data):
     assert sentence(view) == render.actor_sentence(top, platform, year)
     rows = top_actors(data, platform, year, n=10)
     assert list(view.table["actor"]) == [render.title_case(r["actor"]) for r in rows]
+    # The leader's count is the number of that platform's titles of that year whose cast names them.
+    titles = data.titles
+    casts = titles.loc[(titles["platform"] == platform) & (titles["release_year"] == year), "cast"].dropna()
+    assert top["count"] == sum(top["actor"] in [n.strip() for n in c.split(",")] for c in casts)
     assert list(view.figure.data[0].x) == [r["count"] for r in rows]
 
 
@@ -352,6 +364,8 @@ def test_actor_view_without_any_cast(data):
     view = cb.actor_view(data, platform, int(year), None)
     assert sentence(view) == render.actor_sentence(None, platform, int(year))
     assert view.table is None and view.figure.layout.annotations[0].text.startswith("No cast listed")
+    note = view.answer[1].children if len(view.answer) > 1 else None
+    assert (note == render.no_cast_note(platform)) == (not cb.has_cast(data, platform))
 
 
 def test_invalid_input_becomes_an_inline_message(data, span):
