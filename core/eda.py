@@ -40,6 +40,9 @@ AUDIENCE_OF_RATING: dict[str, str] = {
 # Ratings-per-user bins: lower edges; the last bin is open-ended.
 USER_BINS: tuple[int, ...] = (1, 20, 30, 50, 100, 200, 500, 1000, 2000, 5000)
 SEASON_CAP = 10  # shows with this many seasons or more share one bar
+# The columns every aggregation here needs (the long free-text ones left out).
+EDA_COLUMNS: list[str] = ["id", "platform", "type", "title", "country", "release_year", "rating", "duration_int",
+                          "duration_type", "listed_in", "score", "n_ratings"]
 SCORE_BIN = 0.25  # width of the score histogram bins (scores are means of 0.5-5 ratings)
 
 
@@ -105,14 +108,15 @@ def _whole(value: object) -> int:
     return int(number)
 
 
-def filter_titles(titles: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """The titles the filters keep."""
-    mask = titles["platform"].isin(list(filters.platforms))
+def filter_titles(titles: pd.DataFrame, filters: Filters, columns: list[str] | None = None) -> pd.DataFrame:
+    """The titles the filters keep (only `columns` when given; the frame itself when it keeps everything)."""
+    mask = titles["platform"].isin(list(filters.platforms)).to_numpy(dtype=bool)
     if filters.content_type != "all":
-        mask &= titles["type"] == filters.content_type
+        mask = mask & (titles["type"] == filters.content_type).to_numpy(dtype=bool)
     if filters.years is not None:
-        mask &= titles["release_year"].between(*filters.years).fillna(False).astype(bool)
-    return titles[mask.to_numpy(dtype=bool)]
+        mask = mask & titles["release_year"].between(*filters.years).fillna(False).to_numpy(dtype=bool)
+    frame = titles if columns is None else titles[columns]
+    return frame if mask.all() else frame[mask]
 
 
 # ---------------------------------------------------------------------------------------------- headline
@@ -144,28 +148,37 @@ def titles_by_platform_type(titles: pd.DataFrame) -> pd.DataFrame:
 
 
 def releases_per_year(titles: pd.DataFrame) -> pd.DataFrame:
-    """Titles per release year and platform (years without titles left out)."""
+    """Titles per release year and platform, every year from the first to the last release (zeros included)."""
     frame = titles.dropna(subset=["release_year"])
-    counts = frame.groupby(["platform", "release_year"], observed=True).size().rename("titles").reset_index()
-    counts["release_year"] = counts["release_year"].astype("int64")
+    if frame.empty:
+        return pd.DataFrame({"platform": pd.Series(dtype="str"), "release_year": pd.Series(dtype="int64"),
+                             "titles": pd.Series(dtype="int64")})
+    counts = frame.groupby(["platform", frame["release_year"].astype("int64")], observed=True).size()
+    years = range(int(frame["release_year"].min()), int(frame["release_year"].max()) + 1)
+    grid = pd.MultiIndex.from_product([sorted(frame["platform"].unique()), years], names=["platform", "release_year"])
+    counts = counts.reindex(grid, fill_value=0).rename("titles").reset_index()
     return _by_platform(counts, ["release_year"])
 
 
 def movie_minutes(titles: pd.DataFrame) -> pd.DataFrame:
     """Per platform, box statistics of movie runtimes in minutes (whiskers: 5th and 95th percentiles)."""
     movies = titles[(titles["type"] == "movie") & (titles["duration_type"] == "min")].dropna(subset=["duration_int"])
-    minutes = movies["duration_int"].astype("float64").groupby(movies["platform"])
-    quantiles = minutes.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
-    stats = pd.DataFrame({"movies": minutes.size(), "low": quantiles[0.05], "q1": quantiles[0.25],
-                          "median": quantiles[0.5], "q3": quantiles[0.75], "high": quantiles[0.95],
-                          "mean": minutes.mean().round(1)})
-    return _by_platform(stats.rename_axis("platform").reset_index(), [])
+    rows = []
+    for platform, minutes in movies.groupby("platform")["duration_int"]:
+        values = minutes.to_numpy(dtype="float64")
+        low, q1, median, q3, high = np.percentile(values, [5, 25, 50, 75, 95])
+        rows.append({"platform": platform, "movies": len(values), "low": low, "q1": q1, "median": median,
+                     "q3": q3, "high": high, "mean": round(float(values.mean()), 1)})
+    columns = ["platform", "movies", "low", "q1", "median", "q3", "high", "mean"]
+    return _by_platform(pd.DataFrame(rows, columns=columns), []) if rows else pd.DataFrame(columns=columns)
 
 
 def show_seasons(titles: pd.DataFrame, cap: int = SEASON_CAP) -> pd.DataFrame:
     """Shows per number of seasons (cap and more in one bin) and platform, with each bin's share of the platform (%)."""
     shows = titles[(titles["type"] == "tv show") & (titles["duration_type"] == "season")]
     shows = shows.dropna(subset=["duration_int"])
+    if shows.empty:
+        return pd.DataFrame(columns=["platform", "seasons", "shows", "share", "label"])
     seasons = shows["duration_int"].astype("int64").clip(upper=cap)
     counts = (pd.DataFrame({"platform": shows["platform"].to_numpy(), "seasons": seasons.to_numpy()})
               .groupby(["platform", "seasons"]).size().rename("shows").reset_index())

@@ -1,0 +1,198 @@
+"""Explore panel callbacks: widget values -> core.eda -> figures, headline cards, top-titles table, CSV and URL.
+
+Each callback is a thin wrapper around a pure function taking the catalog (`explore_view`, `top_titles_view`,
+`top_titles_frame`, `query_string`): tests call those directly. Invalid widget values become inline messages;
+an unexpected error is logged and shown as a short alert, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, callback, html, no_update
+
+from core import Catalog, eda
+from core.errors import InvalidQuery
+from layouts import explore_charts as charts
+from layouts import ids
+from layouts.explore import (TOP_TITLES, default_state, headline_cards, parse_min_ratings, query_string)
+from layouts.explore_charts import NO_MATCH, label
+from layouts.state import catalog
+from layouts.tables import display_text, frame_table, send_csv
+
+logger = logging.getLogger(__name__)
+FILTER_INPUTS = [Input(ids.EXPLORE_PLATFORMS, "value"), Input(ids.EXPLORE_TYPE, "value"),
+                 Input(ids.EXPLORE_YEARS, "value")]
+TYPE_NAMES = {"movie": "Movie", "tv show": "TV show"}
+FAILED = "Something went wrong while computing this view. Try other filters or reload the page."
+
+
+@dataclass(frozen=True)
+class ExploreView:
+    """Everything the filter bar drives: an alert (or None), the headline cards and one figure per chart id."""
+
+    alert: object
+    headlines: list
+    figures: dict[str, dict]
+
+    def outputs(self) -> list:
+        """The values in the order of the update_explore outputs."""
+        return [self.alert, self.headlines, *(self.figures[chart] for chart in ids.EXPLORE_CHARTS)]
+
+
+def alert(message: str, color: str = "info") -> dbc.Alert:
+    """An inline message above the charts."""
+    return dbc.Alert(message, color=color, class_name="py-2 mb-3", id=f"{ids.EXPLORE_ALERT}-message")
+
+
+def blank_view(cat: Catalog, message: str, color: str, figure_text: str, theme: str | None) -> ExploreView:
+    """Every chart empty with a reason, headline numbers of an empty selection, and an inline alert."""
+    numbers = eda.headline(cat.titles.iloc[0:0], cat.users)
+    return ExploreView(alert(message, color), headline_cards(numbers, len(cat.titles)),
+                       {chart: charts.empty(figure_text, theme) for chart in ids.EXPLORE_CHARTS})
+
+
+def explore_view(cat: Catalog, platforms: object, content_type: object, years: object,
+                 theme: str | None) -> ExploreView:
+    """Headline cards and every chart of the filtered catalogue, or empty charts with an inline message."""
+    try:
+        filters = eda.make_filters(platforms, content_type, years, eda.year_bounds(cat.titles))
+    except InvalidQuery as exc:
+        return blank_view(cat, f"{exc}.", "warning", "Fix the filters above", theme)
+    if not filters.platforms:
+        return blank_view(cat, "Pick at least one platform to see the charts.", "warning", "No platform selected",
+                          theme)
+    titles = eda.filter_titles(cat.titles, filters, eda.EDA_COLUMNS)
+    if titles.empty:
+        return blank_view(cat, "No titles match these filters: add platforms or content types, or widen the "
+                               "release years.", "info", NO_MATCH, theme)
+    full = cat.titles
+    figures = {
+        ids.EXPLORE_CHART_TYPES: charts.types_figure(eda.titles_by_platform_type(titles), theme),
+        ids.EXPLORE_CHART_RELEASES: charts.releases_figure(eda.releases_per_year(titles), theme),
+        ids.EXPLORE_CHART_MINUTES: charts.minutes_figure(eda.movie_minutes(titles), theme),
+        ids.EXPLORE_CHART_SEASONS: charts.seasons_figure(eda.show_seasons(titles), theme),
+        ids.EXPLORE_CHART_MATURITY: charts.maturity_figure(eda.maturity_mix(titles), theme),
+        ids.EXPLORE_CHART_GENRES: charts.genres_figure(eda.top_genres(titles, catalogue=full), theme),
+        ids.EXPLORE_CHART_COUNTRIES: charts.countries_figure(eda.top_countries(titles, catalogue=full),
+                                                             eda.known_country_share(titles), theme),
+        ids.EXPLORE_CHART_SCORES: charts.scores_figure(eda.score_distribution(titles), eda.mean_scores(titles),
+                                                       theme),
+        ids.EXPLORE_CHART_ACTIVITY: charts.activity_figure(eda.rating_activity(cat.activity, filters), theme),
+        ids.EXPLORE_CHART_USERS: charts.users_figure(eda.ratings_per_user(cat.users), eda.top_user_share(cat.users),
+                                                     theme),
+    }
+    return ExploreView(None, headline_cards(eda.headline(titles, cat.users), len(full)), figures)
+
+
+def top_titles_frame(cat: Catalog, platforms: object, content_type: object, years: object,
+                     min_ratings: object) -> pd.DataFrame:
+    """The top-rated titles under the filters (data values, lower-case); InvalidQuery for impossible inputs."""
+    filters = eda.make_filters(platforms, content_type, years, eda.year_bounds(cat.titles))
+    titles = eda.filter_titles(cat.titles, filters, eda.EDA_COLUMNS)
+    return eda.top_titles(titles, n=TOP_TITLES, min_ratings=parse_min_ratings(min_ratings))
+
+
+def csv_frame(top: pd.DataFrame) -> pd.DataFrame:
+    """The downloadable form of the top-titles table: rank first, plain column names."""
+    out = top.rename(columns={"score": "mean_score", "n_ratings": "ratings", "listed_in": "genres"})
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out
+
+
+def top_titles_table(top: pd.DataFrame) -> html.Div:
+    """The top-titles table for display (title case, platform names), or a note when it is empty."""
+    if top.empty:
+        return html.Div("No title under these filters has that many ratings.", className="p-3 text-body-secondary")
+    shown = csv_frame(top)
+    formats = {"rank": str, "platform": label, "type": lambda v: TYPE_NAMES.get(v, display_text(v)),
+               "release_year": lambda v: "—" if pd.isna(v) else str(int(v)),
+               "mean_score": lambda v: f"{v:.2f}", "ratings": lambda v: f"{int(v):,}"}
+    columns = {"rank": "#", "title": "Title", "platform": "Platform", "type": "Type", "release_year": "Year",
+               "mean_score": "Mean score", "ratings": "Ratings", "genres": "Genres"}
+    return frame_table(shown, columns, formats, numeric=("rank", "release_year", "mean_score", "ratings"))
+
+
+def top_titles_view(cat: Catalog, platforms: object, content_type: object, years: object,
+                    min_ratings: object) -> tuple[object, bool, bool]:
+    """(table or message, min-ratings input invalid?, CSV button disabled?) for the widget values."""
+    try:
+        min_count = parse_min_ratings(min_ratings)
+    except InvalidQuery as exc:
+        return html.Div(f"{exc}.", className="p-3 text-danger"), True, True
+    try:
+        top = top_titles_frame(cat, platforms, content_type, years, min_count)
+    except InvalidQuery as exc:
+        return html.Div(f"{exc}.", className="p-3 text-body-secondary"), False, True
+    return top_titles_table(top), False, top.empty
+
+
+# ---------------------------------------------------------------------------------------------- wiring
+@callback(
+    output=[Output(ids.EXPLORE_ALERT, "children"), Output(ids.EXPLORE_HEADLINES, "children"),
+            *(Output(chart, "figure") for chart in ids.EXPLORE_CHARTS)],
+    inputs=[*FILTER_INPUTS, Input(ids.THEME_STORE, "data")],
+)
+def update_explore(platforms, content_type, years, theme):
+    """Redraw the headline cards and every chart when a filter or the theme changes."""
+    cat = catalog()
+    try:
+        return explore_view(cat, platforms, content_type, years, theme).outputs()
+    except Exception:  # noqa: BLE001 -- the user sees a short alert; the log has the traceback
+        logger.exception("explore: charts failed for %r %r %r", platforms, content_type, years)
+        return blank_view(cat, FAILED, "danger", "Could not draw this chart", theme).outputs()
+
+
+@callback(
+    Output(ids.EXPLORE_TOP_TABLE, "children"), Output(ids.EXPLORE_TOP_MIN_RATINGS, "invalid"),
+    Output(ids.EXPLORE_TOP_CSV_BUTTON, "disabled"),
+    *FILTER_INPUTS, Input(ids.EXPLORE_TOP_MIN_RATINGS, "value"),
+)
+def update_top_titles(platforms, content_type, years, min_ratings):
+    """Refill the top-titles table (and flag an invalid minimum) when its inputs change."""
+    try:
+        return top_titles_view(catalog(), platforms, content_type, years, min_ratings)
+    except Exception:  # noqa: BLE001
+        logger.exception("explore: top titles failed")
+        return html.Div(FAILED, className="p-3 text-danger"), False, True
+
+
+@callback(
+    Output(ids.EXPLORE_TOP_CSV, "data"),
+    Input(ids.EXPLORE_TOP_CSV_BUTTON, "n_clicks"),
+    State(ids.EXPLORE_PLATFORMS, "value"), State(ids.EXPLORE_TYPE, "value"), State(ids.EXPLORE_YEARS, "value"),
+    State(ids.EXPLORE_TOP_MIN_RATINGS, "value"),
+    prevent_initial_call=True,
+)
+def download_top_titles(n_clicks, platforms, content_type, years, min_ratings):
+    """The top-titles table as a CSV file."""
+    try:
+        top = top_titles_frame(catalog(), platforms, content_type, years, min_ratings)
+    except InvalidQuery:
+        return no_update
+    return send_csv(csv_frame(top), "top-titles.csv")
+
+
+@callback(
+    Output(ids.URL, "search", allow_duplicate=True),
+    *FILTER_INPUTS, Input(ids.EXPLORE_TOP_MIN_RATINGS, "value"),
+    prevent_initial_call=True,
+)
+def sync_url(platforms, content_type, years, min_ratings):
+    """Write the filters into the URL query (pushes a history entry; the page is not reloaded)."""
+    return query_string(platforms, content_type, years, min_ratings, eda.year_bounds(catalog().titles))
+
+
+@callback(
+    Output(ids.EXPLORE_PLATFORMS, "value"), Output(ids.EXPLORE_TYPE, "value"), Output(ids.EXPLORE_YEARS, "value"),
+    Output(ids.EXPLORE_TOP_MIN_RATINGS, "value"),
+    Input(ids.EXPLORE_RESET, "n_clicks"),
+    prevent_initial_call=True,
+)
+def reset_filters(n_clicks):
+    """Every platform, both types, every year, the default minimum ratings."""
+    state = default_state(eda.year_bounds(catalog().titles))
+    return list(state.platforms), state.content_type, list(state.years), state.min_ratings
