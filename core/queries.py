@@ -313,13 +313,20 @@ def _platform_counts(frame: pd.DataFrame) -> dict[str, PlatformCount]:
     return out
 
 
+def is_name(text: str) -> bool:
+    """True when a cast entry can be a name: it has a letter (amazon's placeholder titles list '1, 2, 3')."""
+    return any(char.isalpha() for char in text)
+
+
 def cast_table(titles: pd.DataFrame) -> pd.DataFrame:
-    """One row per (title, cast member): id, platform, release_year, actor; names stripped, empties and repeats dropped."""
+    """One row per (title, cast member): id, platform, release_year, actor; stripped, non-names and repeats dropped."""
     frame = titles.loc[titles["cast"].notna(), ["id", "platform", "release_year", "cast"]]
     frame = frame.assign(actor=frame["cast"].str.split(",")).explode("actor")
     frame["actor"] = frame["actor"].str.strip()
+    frame = frame[frame["actor"].notna()]
+    names = {name: is_name(name) for name in frame["actor"].unique().tolist()}
     # A name listed twice in one cast is still one title for that actor.
-    frame = frame[frame["actor"].notna() & (frame["actor"] != "")].drop_duplicates(["id", "actor"])
+    frame = frame[frame["actor"].map(names).astype(bool)].drop_duplicates(["id", "actor"])
     return frame[["id", "platform", "release_year", "actor"]].reset_index(drop=True)
 
 
