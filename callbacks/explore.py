@@ -1,7 +1,7 @@
 """Explore panel callbacks: widget values -> core.eda -> figures, headline cards, top-titles table, CSV and URL.
 
 Each callback is a thin wrapper around a pure function taking the catalog (`explore_view`, `top_titles_view`,
-`top_titles_frame`, `query_string`): tests call those directly. Invalid widget values become inline messages;
+`top_titles_frame`, `filters_sync`): tests call those directly. Invalid widget values become inline messages;
 an unexpected error is logged and shown as a short alert, never as a traceback.
 """
 
@@ -12,16 +12,18 @@ from dataclasses import dataclass
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, html, no_update
+from dash import Input, Output, State, callback, ctx, html, no_update, strip_relative_path
 
 from core import Catalog, eda
 from core.errors import InvalidQuery
 from layouts import explore_charts as charts
 from layouts import ids
-from layouts.explore import (TOP_TITLES, default_state, headline_cards, parse_min_ratings, query_string)
+from layouts.explore import (TOP_TITLES, default_state, headline_cards, parse_min_ratings, query_string,
+                             state_from_query)
 from layouts.explore_charts import NO_MATCH, label
 from layouts.state import catalog
 from layouts.tables import display_text, frame_table, send_csv
+from layouts.urlstate import from_query_string
 
 logger = logging.getLogger(__name__)
 FILTER_INPUTS = [Input(ids.EXPLORE_PLATFORMS, "value"), Input(ids.EXPLORE_TYPE, "value"),
@@ -86,6 +88,29 @@ def explore_view(cat: Catalog, platforms: object, content_type: object, years: o
                                                      theme),
     }
     return ExploreView(None, headline_cards(eda.headline(titles, cat.users), len(full)), figures)
+
+
+def filters_sync(trigger: str | None, widgets: tuple, search: str | None, on_panel: bool,
+                 bounds: tuple[int, int]) -> tuple:
+    """(URL search, platforms, type, years, min ratings) to output; `no_update` where nothing changes.
+
+    A widget change writes the URL query; a URL change (back/forward: the browser changed it) sets the widgets
+    that differ from it; the reset button sets the defaults and clears the query.
+    """
+    keep = (no_update,) * 5
+    if trigger == ids.EXPLORE_RESET:
+        state = default_state(bounds)
+        return ("", list(state.platforms), state.content_type, list(state.years), state.min_ratings)
+    if trigger == ids.EXPLORE_URL:
+        if not on_panel:
+            return keep  # leaving the panel: the page is about to change
+        state, _ = state_from_query(from_query_string(search), bounds)
+        platforms, content_type, years, min_ratings = widgets
+        wanted = (list(state.platforms), state.content_type, list(state.years), state.min_ratings)
+        same = (set(platforms or []) == set(state.platforms), content_type == state.content_type,
+                list(years or []) == list(state.years), min_ratings == state.min_ratings)
+        return (no_update, *(no_update if unchanged else value for unchanged, value in zip(same, wanted)))
+    return (query_string(*widgets, bounds), *keep[1:])
 
 
 def top_titles_frame(cat: Catalog, platforms: object, content_type: object, years: object,
@@ -177,22 +202,16 @@ def download_top_titles(n_clicks, platforms, content_type, years, min_ratings):
 
 
 @callback(
-    Output(ids.URL, "search", allow_duplicate=True),
-    *FILTER_INPUTS, Input(ids.EXPLORE_TOP_MIN_RATINGS, "value"),
-    prevent_initial_call=True,
-)
-def sync_url(platforms, content_type, years, min_ratings):
-    """Write the filters into the URL query (pushes a history entry; the page is not reloaded)."""
-    return query_string(platforms, content_type, years, min_ratings, eda.year_bounds(catalog().titles))
-
-
-@callback(
+    Output(ids.EXPLORE_URL, "search"),
     Output(ids.EXPLORE_PLATFORMS, "value"), Output(ids.EXPLORE_TYPE, "value"), Output(ids.EXPLORE_YEARS, "value"),
     Output(ids.EXPLORE_TOP_MIN_RATINGS, "value"),
-    Input(ids.EXPLORE_RESET, "n_clicks"),
+    *FILTER_INPUTS, Input(ids.EXPLORE_TOP_MIN_RATINGS, "value"),
+    Input(ids.EXPLORE_URL, "search"), Input(ids.EXPLORE_RESET, "n_clicks"),
+    State(ids.EXPLORE_URL, "pathname"),
     prevent_initial_call=True,
 )
-def reset_filters(n_clicks):
-    """Every platform, both types, every year, the default minimum ratings."""
-    state = default_state(eda.year_bounds(catalog().titles))
-    return list(state.platforms), state.content_type, list(state.years), state.min_ratings
+def sync_filters(platforms, content_type, years, min_ratings, search, reset_clicks, pathname):
+    """Keep filters and URL query in step: widgets -> URL (a history entry), URL (back/forward) -> widgets, reset."""
+    on_panel = not strip_relative_path(pathname or "/")  # the Explore page is the app's root
+    return filters_sync(ctx.triggered_id, (platforms, content_type, years, min_ratings), search, on_panel,
+                        eda.year_bounds(catalog().titles))

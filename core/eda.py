@@ -213,7 +213,10 @@ def maturity_mix(titles: pd.DataFrame) -> pd.DataFrame:
 
 def _exploded(titles: pd.DataFrame, column: str) -> pd.DataFrame:
     """One row per title and distinct value of a comma-separated list column: row (title position), platform, value."""
-    lists = pc.split_pattern(pa.array(titles[column], type=pa.string(), from_pandas=True), ",")
+    text = pa.array(titles[column], type=pa.string(), from_pandas=True)
+    if isinstance(text, pa.ChunkedArray):  # Arrow-backed columns may come in several chunks
+        text = text.combine_chunks()
+    lists = pc.split_pattern(text, ",")
     values = pc.utf8_trim_whitespace(pc.list_flatten(lists))
     keep = pc.greater(pc.utf8_length(values), 0)
     rows = pc.list_parent_indices(lists).filter(keep).to_numpy().astype("int64")

@@ -144,7 +144,7 @@ def query_string(platforms: object, content_type: object, years: object, min_rat
         values["min_ratings"] = count if count != DEFAULT_MIN_RATINGS else None
     except InvalidQuery:
         pass
-    return to_query_string(values)
+    return to_query_string(values).replace("%2C", ",")  # commas are fine in a query and easier to read
 
 
 # ---------------------------------------------------------------------------------------------- components
@@ -262,6 +262,7 @@ def layout(**query: str) -> html.Div:
     bounds = eda.year_bounds(data.titles)
     state, invalid = state_from_query(query, bounds)
     return html.Div([
+        dcc.Location(id=ids.EXPLORE_URL, refresh=False),
         html.Div([html.H1("Explore the catalogues", className="h4 mb-0"),
                   html.Span("Compare Amazon Prime, Disney+, Hulu and Netflix: every chart follows the filters",
                             className="text-body-secondary small")], className="mb-3"),

@@ -10,6 +10,7 @@ THEME_STORE = "theme-store"
 DATA_SOURCE = "data-source"
 
 # ---- explore panel
+EXPLORE_URL = "explore-url"
 # filter bar
 EXPLORE_PLATFORMS = "explore-platforms"
 EXPLORE_TYPE = "explore-type"
@@ -76,3 +77,22 @@ QUERIES_ACTOR_CSV_BUTTON = "queries-actor-csv-button"
 QUERIES_ACTOR_CSV = "queries-actor-csv"
 
 # ---- recommend panel
+# pickers
+RECOMMEND_USER = "recommend-user"
+RECOMMEND_TITLE = "recommend-title"
+RECOMMEND_K = "recommend-k"
+RECOMMEND_LINK_ALERT = "recommend-link-alert"
+RECOMMEND_ALERT = "recommend-alert"
+# results
+RECOMMEND_RESULTS = "recommend-results"
+RECOMMEND_EMPTY = "recommend-empty"
+RECOMMEND_SCORE = "recommend-score"
+RECOMMEND_RECS = "recommend-recs"
+RECOMMEND_RECS_TABLE = "recommend-recs-table"
+RECOMMEND_RECS_CSV_BUTTON = "recommend-recs-csv-button"
+RECOMMEND_RECS_CSV = "recommend-recs-csv"
+RECOMMEND_SIMILAR = "recommend-similar"
+RECOMMEND_SIMILAR_CSV_BUTTON = "recommend-similar-csv-button"
+RECOMMEND_SIMILAR_CSV = "recommend-similar-csv"
+RECOMMEND_PROFILE = "recommend-profile"
+RECOMMEND_PROFILE_CHART = "recommend-profile-chart"

@@ -1,0 +1,247 @@
+"""core.eda on a small hand-made catalogue: every answer below is computed by hand from TITLES and USERS."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core import eda
+from core.errors import InvalidQuery
+
+COLUMNS = ["id", "platform", "type", "title", "country", "release_year", "rating", "duration_int", "duration_type",
+           "listed_in", "score", "n_ratings", "description"]
+ROWS = [
+    ("a1", "amazon", "movie", "alpha", "united states, india", 2000, "r", 90, "min", "drama, comedy", 4.0, 100, "x"),
+    ("a2", "amazon", "movie", "beta", "united states", 2010, "pg", 120, "min", "drama", 3.0, 50, "x"),
+    ("a3", "amazon", "tv show", "gamma", None, 2015, "tv-ma", 2, "season", "comedy", 2.0, 10, "x"),
+    ("d1", "disney", "movie", "delta", "united states", 2005, "g", 60, "min", "family, comedy, comedy", np.nan, 0,
+     "x"),
+    ("n1", "netflix", "tv show", "epsilon", "india", 2020, "tv-14", 1, "season", "dramas", 3.5, 200, "x"),
+    ("n2", "netflix", "tv show", "zeta", "", 2021, "weird", 12, "season", "dramas, comedies", 4.5, 300, "x"),
+    ("n3", "netflix", "movie", "eta", "united kingdom", 1999, "nr", 100, "min", "comedies", 2.5, 40, "x"),
+]
+
+
+@pytest.fixture()
+def titles() -> pd.DataFrame:
+    """Seven titles over three platforms, indexed by id like Catalog.titles."""
+    frame = pd.DataFrame(ROWS, columns=COLUMNS).astype({"release_year": "Int16", "duration_int": "Int32",
+                                                       "n_ratings": "int32"})
+    return frame.set_index("id", drop=False).rename_axis(None)
+
+
+@pytest.fixture()
+def users() -> pd.DataFrame:
+    """Four users with 20, 25, 60 and 700 ratings (805 in all)."""
+    return pd.DataFrame({"user_id": [1, 2, 3, 4], "n_ratings": np.array([20, 25, 60, 700], dtype="int32"),
+                         "mean_rating": np.array([3.0, 3.5, 4.0, 2.0], dtype="float32")})
+
+
+@pytest.fixture()
+def activity() -> pd.DataFrame:
+    """Monthly ratings of two platforms."""
+    return pd.DataFrame({"month": ["2020-02", "2020-01", "2020-01", "2020-02"],
+                         "platform": ["netflix", "netflix", "amazon", "amazon"],
+                         "n_ratings": np.array([5, 3, 7, 1], dtype="int32"),
+                         "mean_rating": np.array([3.0, 4.0, 3.5, 2.0], dtype="float32")})
+
+
+def records(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
+    """Rows of some columns as plain tuples."""
+    return [tuple(row) for row in frame[columns].itertuples(index=False, name=None)]
+
+
+# ---------------------------------------------------------------------------------------------- filters
+def test_filter_titles_by_platform_type_and_inclusive_years(titles):
+    kept = eda.filter_titles(titles, eda.Filters(("amazon", "netflix"), "movie", (2000, 2010)))
+    assert kept.index.tolist() == ["a1", "a2"]  # n3 (1999) and the shows are out; both ends are included
+
+
+def test_filter_titles_keeps_the_frame_when_nothing_is_filtered_and_picks_columns(titles):
+    assert eda.filter_titles(titles, eda.Filters()) is titles
+    kept = eda.filter_titles(titles, eda.Filters(("disney",)), ["id", "platform"])
+    assert kept.columns.tolist() == ["id", "platform"] and kept.index.tolist() == ["d1"]
+
+
+def test_filter_titles_without_platforms_keeps_nothing(titles):
+    assert eda.filter_titles(titles, eda.Filters(platforms=())).empty
+
+
+def test_make_filters_reads_widget_values_and_aliases():
+    filters = eda.make_filters(["Netflix", "Disney+"], "TV Shows", [2000, 2010], (1990, 2021))
+    assert filters == eda.Filters(("disney", "netflix"), "tv show", (2000, 2010))
+    assert eda.make_filters(None, None, None, (1990, 2021)) == eda.Filters((), "all", None)
+    assert eda.make_filters(["amazon"], "all", [1990, 2021], (1990, 2021)).years is None  # full range: no filter
+    assert eda.make_filters(["amazon"], "movie", [2000.0, "2001"], (1990, 2021)).years == (2000, 2001)
+
+
+@pytest.mark.parametrize("platforms, kind, years", [
+    (["hbo"], "all", None),
+    ("netflix", "all", None),
+    (["netflix"], "cartoon", None),
+    (["netflix"], "all", [2010, 2000]),
+    (["netflix"], "all", [1980, 2000]),
+    (["netflix"], "all", [2000, 2030]),
+    (["netflix"], "all", [2000]),
+    (["netflix"], "all", ["a", "b"]),
+    (["netflix"], "all", [2000.5, 2001]),
+    (["netflix"], "all", [True, 2001]),
+    (["netflix"], "all", "2000-2010"),
+])
+def test_make_filters_rejects_impossible_values(platforms, kind, years):
+    with pytest.raises(InvalidQuery):
+        eda.make_filters(platforms, kind, years, (1990, 2021))
+
+
+def test_year_bounds(titles):
+    assert eda.year_bounds(titles) == (1999, 2021)
+
+
+# ---------------------------------------------------------------------------------------------- headline
+def test_headline(titles, users):
+    assert eda.headline(titles, users) == {"titles": 7, "users": 4, "ratings": 700, "mean_score": 3.25,
+                                           "rated_titles": 6}
+    assert eda.headline(titles.iloc[0:0], users) == {"titles": 0, "users": 4, "ratings": 0, "mean_score": None,
+                                                      "rated_titles": 0}
+
+
+# ---------------------------------------------------------------------------------------------- charts
+def test_titles_by_platform_type(titles):
+    table = eda.titles_by_platform_type(titles)
+    assert records(table, ["platform", "type", "titles", "share"]) == [
+        ("amazon", "movie", 2, 66.67), ("amazon", "tv show", 1, 33.33), ("disney", "movie", 1, 100.0),
+        ("netflix", "movie", 1, 33.33), ("netflix", "tv show", 2, 66.67)]
+
+
+def test_releases_per_year_fills_missing_years_with_zeros(titles):
+    table = eda.releases_per_year(titles[titles["platform"] == "amazon"])
+    assert table["release_year"].tolist() == list(range(2000, 2016))
+    counts = dict(zip(table["release_year"], table["titles"]))
+    assert counts[2000] == counts[2010] == counts[2015] == 1 and sum(counts.values()) == 3
+
+
+def test_movie_minutes_box_statistics(titles):
+    table = eda.movie_minutes(titles).set_index("platform")
+    amazon = table.loc["amazon"]  # runtimes 90 and 120
+    assert (amazon["movies"], amazon["low"], amazon["q1"], amazon["median"], amazon["q3"], amazon["high"],
+            amazon["mean"]) == (2, 91.5, 97.5, 105.0, 112.5, 118.5, 105.0)
+    assert table.loc["disney", "median"] == 60 and table.loc["netflix", "movies"] == 1
+    assert table.index.tolist() == ["amazon", "disney", "netflix"]
+
+
+def test_show_seasons_caps_long_shows(titles):
+    table = eda.show_seasons(titles, cap=10)
+    assert records(table, ["platform", "label", "shows", "share"]) == [
+        ("amazon", "2", 1, 100.0), ("netflix", "1", 1, 50.0), ("netflix", "10+", 1, 50.0)]
+
+
+def test_maturity_mix_groups_codes_into_audiences(titles):
+    table = eda.maturity_mix(titles)
+    assert records(table, ["platform", "audience", "titles", "share"]) == [
+        ("amazon", "guidance", 1, 33.33), ("amazon", "adults", 2, 66.67), ("disney", "all ages", 1, 100.0),
+        ("netflix", "teens", 1, 33.33), ("netflix", "unrated", 2, 66.67)]
+
+
+def test_audience_of_and_codes():
+    codes = pd.Series(["tv-ma", "tv-y7", "13+", "g", "pg", "nr", "???"])
+    assert eda.audience_of(codes).tolist() == ["adults", "kids", "teens", "all ages", "guidance", "unrated",
+                                               "unrated"]
+    bands = eda.audience_codes()
+    assert list(bands) == list(eda.AUDIENCES) and "tv-ma" in bands["adults"]
+
+
+def test_top_genres_takes_each_platforms_top_and_counts_a_title_once(titles):
+    # amazon: drama 2, comedy 2 (tie -> alphabetical: comedy); disney: comedy 1 (listed twice), family 1;
+    # netflix: comedies 2, dramas 2 -> comedies. Shares are of each platform's titles.
+    table = eda.top_genres(titles, per_platform=1)
+    assert records(table, ["genre", "platform", "titles", "share"]) == [
+        ("comedy", "amazon", 2, 66.67), ("comedy", "disney", 1, 100.0), ("comedies", "netflix", 2, 66.67)]
+
+
+def test_top_genres_and_countries_from_the_catalogue_index_match_a_direct_count(titles):
+    some = eda.filter_titles(titles, eda.Filters(("amazon", "netflix"), "all", (2000, 2021)))
+    pd.testing.assert_frame_equal(eda.top_genres(some, catalogue=titles), eda.top_genres(some))
+    pd.testing.assert_frame_equal(eda.top_countries(some, catalogue=titles), eda.top_countries(some))
+    pd.testing.assert_frame_equal(eda.top_genres(titles, catalogue=titles), eda.top_genres(titles))
+
+
+def test_top_countries_counts_co_productions_for_each_country(titles):
+    table = eda.top_countries(titles, n=2)
+    assert records(table, ["country", "platform", "titles"]) == [
+        ("united states", "amazon", 2), ("united states", "disney", 1), ("india", "amazon", 1),
+        ("india", "netflix", 1)]
+
+
+def test_known_country_share(titles):
+    assert eda.known_country_share(titles) == 71.43  # 5 of 7: one null, one empty
+    assert eda.known_country_share(titles.iloc[0:0]) is None
+
+
+def test_score_distribution_and_mean_scores(titles):
+    table = eda.score_distribution(titles, width=1.0)
+    assert records(table, ["platform", "start", "end", "titles", "share"]) == [
+        ("amazon", 2.0, 3.0, 1, 33.33), ("amazon", 3.0, 4.0, 1, 33.33), ("amazon", 4.0, 5.0, 1, 33.33),
+        ("netflix", 2.0, 3.0, 1, 33.33), ("netflix", 3.0, 4.0, 1, 33.33), ("netflix", 4.0, 5.0, 1, 33.33)]
+    means = eda.mean_scores(titles)  # disney's only title is unrated
+    assert records(means, ["platform", "titles", "mean", "median"]) == [("amazon", 3, 3.0, 3.0),
+                                                                       ("netflix", 3, 3.5, 3.5)]
+
+
+def test_rating_activity_follows_the_platform_filter(activity):
+    table = eda.rating_activity(activity, eda.Filters(platforms=("netflix",)))
+    assert records(table, ["month", "platform", "ratings"]) == [("2020-01", "netflix", 3), ("2020-02", "netflix", 5)]
+    assert len(eda.rating_activity(activity, eda.Filters())) == 4
+
+
+def test_ratings_per_user_long_tail(users):
+    table = eda.ratings_per_user(users)
+    assert records(table, ["label", "users", "ratings", "user_share", "rating_share"]) == [
+        ("20–29", 2, 45, 50.0, 5.59), ("50–99", 1, 60, 25.0, 7.45), ("500–999", 1, 700, 25.0, 86.96)]
+    assert eda.top_user_share(users, 0.1) == 86.96  # the top user (of 4) gives 700 of 805
+    assert eda.top_user_share(users, 0.5) == round(100 * 760 / 805, 2)
+
+
+def test_ratings_per_user_memo_returns_independent_copies(users):
+    first = eda.ratings_per_user(users)
+    first.loc[0, "users"] = -1
+    assert eda.ratings_per_user(users).loc[0, "users"] == 2
+
+
+def test_top_titles_needs_enough_ratings_and_breaks_ties_by_ratings(titles):
+    top = eda.top_titles(titles, n=3, min_ratings=40)
+    assert top["title"].tolist() == ["zeta", "alpha", "epsilon"]
+    tied = titles.assign(score=3.0)
+    assert eda.top_titles(tied, n=2, min_ratings=0)["title"].tolist() == ["zeta", "epsilon"]  # 300, 200 ratings
+    assert eda.top_titles(titles, n=5, min_ratings=1000).empty
+
+
+@pytest.mark.parametrize("name", ["titles_by_platform_type", "releases_per_year", "movie_minutes", "show_seasons",
+                                  "maturity_mix", "top_genres", "top_countries", "score_distribution",
+                                  "mean_scores", "top_titles"])
+def test_every_chart_table_is_empty_but_well_formed_without_titles(titles, name):
+    table = getattr(eda, name)(titles.iloc[0:0])
+    assert isinstance(table, pd.DataFrame) and table.empty and len(table.columns) >= 3
+
+
+def test_movie_and_show_tables_are_empty_when_the_other_type_is_filtered(titles):
+    assert eda.movie_minutes(titles[titles["type"] == "tv show"]).empty
+    assert eda.show_seasons(titles[titles["type"] == "movie"]).empty
+
+
+def test_aggregations_are_fast_on_a_catalogue_sized_frame(titles, users):
+    big = pd.concat([titles] * 3300, ignore_index=True)  # ~23k titles like the real data
+    big.index = big["id"] + "-" + pd.Series(range(len(big))).astype(str)
+    import time
+
+    start = time.perf_counter()
+    for _ in range(3):
+        kept = eda.filter_titles(big, eda.Filters(("amazon", "netflix"), "all", (2000, 2021)))
+        for name in ("titles_by_platform_type", "releases_per_year", "movie_minutes", "show_seasons",
+                     "maturity_mix", "score_distribution", "mean_scores", "top_titles"):
+            getattr(eda, name)(kept)
+        eda.top_genres(kept, catalogue=big), eda.top_countries(kept, catalogue=big)
+    per_call = (time.perf_counter() - start) / 3
+    assert per_call < 0.5 and not math.isnan(per_call)  # generous bound for busy CI machines; ~40 ms here
