@@ -1,0 +1,297 @@
+"""JSON API of the catalogue queries on the app's own Flask server: `register_api(app.server, get_catalog)`.
+
+Routes (GET): the original paths `/max_duration/<year>/<platform>/<duration_type>`, `/score_count/<platform>/<scored>/<year>`,
+`/count_platform/<platform>`, `/get_actor/<platform>/<year>`; their query-string forms under `/api/...` with
+every optional parameter; `/api/top_actors`, `/api/longest_titles`, `/api/ranges`, `/api/health` and the index `/api`.
+Bad input -> 400, nothing found -> 404, data unavailable -> 503, each as `{"error": "..."}`; never HTML.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import flask
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
+
+from core.catalog import Catalog
+from core.errors import DataError, InvalidQuery, NotFound
+from core.queries import (
+    get_actor,
+    get_count_platform,
+    get_max_duration,
+    get_score_count,
+    longest_titles,
+    parse_content_type,
+    parse_duration_type,
+    parse_optional_platform,
+    parse_optional_year,
+    parse_platform,
+    parse_score,
+    parse_year,
+    query_ranges,
+    top_actors,
+)
+
+api = Blueprint("streaming_api", __name__)
+EXTENSION = "streaming_api"
+log = logging.getLogger(__name__)
+
+
+def register_api(server: flask.Flask, get_catalog: Callable[[], Catalog]) -> None:
+    """Serve the API from `server`, answering from the catalogue `get_catalog()` returns at each request."""
+    server.extensions[EXTENSION] = get_catalog
+    if api.name not in server.blueprints:
+        server.register_blueprint(api)
+
+
+def _catalog() -> Catalog:
+    """The catalogue of the current app."""
+    return current_app.extensions[EXTENSION]()
+
+
+# ---------------------------------------------------------------------------------------------- answers
+def _where(platform: str | None, year: int | None) -> str:
+    """'netflix title released in 2020' and the like, for not-found messages."""
+    text = f"{platform} title" if platform else "title"
+    return text + (f" released in {year}" if year is not None else "")
+
+
+def max_duration_answer(year: Any = None, platform: Any = None, duration_type: Any = None) -> dict:
+    """The longest matching title, or NotFound."""
+    year, platform = parse_optional_year(year), parse_optional_platform(platform)
+    unit = parse_duration_type(duration_type)
+    result = get_max_duration(_catalog(), year=year, platform=platform, duration_type=unit)
+    if result is None:
+        words = "minutes" if unit == "min" else "seasons"
+        raise NotFound(f"no {_where(platform, year)} has a duration in {words}")
+    return dict(result)
+
+
+def longest_titles_answer(year: Any = None, platform: Any = None, duration_type: Any = None, n: Any = "10") -> dict:
+    """The n longest matching titles (an empty list when none)."""
+    return {"titles": longest_titles(_catalog(), year=year, platform=platform, duration_type=duration_type, n=n)}
+
+
+def score_count_answer(platform: Any = None, scored: Any = None, year: Any = None, content_type: Any = None) -> dict:
+    """How many titles score strictly above `scored`, with the parameters as understood."""
+    platform, threshold, year = parse_platform(platform), parse_score(scored), parse_year(year)
+    kind = parse_content_type(content_type)
+    count = get_score_count(_catalog(), platform, threshold, year, kind)
+    return {"platform": platform, "scored": threshold, "year": year, "content_type": kind, "count": count}
+
+
+def count_platform_answer(platform: Any = None) -> dict:
+    """Movies, TV shows and total of a platform."""
+    return dict(get_count_platform(_catalog(), parse_platform(platform)))
+
+
+def actor_answer(platform: Any = None, year: Any = None) -> dict:
+    """The most frequent cast member, or NotFound."""
+    platform, year = parse_platform(platform), parse_year(year)
+    result = get_actor(_catalog(), platform, year)
+    if result is None:
+        raise NotFound(f"no {_where(platform, year)} lists a cast")
+    return dict(result)
+
+
+def top_actors_answer(platform: Any = None, year: Any = None, n: Any = "10") -> dict:
+    """The n most frequent cast members (an empty list when none)."""
+    platform, year = parse_platform(platform), parse_year(year)
+    return {"platform": platform, "year": year, "actors": top_actors(_catalog(), platform, year, n)}
+
+
+def ranges_answer() -> dict:
+    """Valid inputs and each platform's data span."""
+    return dict(query_ranges(_catalog()))
+
+
+def health_answer() -> dict:
+    """Whether the data is loaded, and which."""
+    catalog = _catalog()
+    return {"status": "ok", "source": "demo" if catalog.is_demo else "real", "titles": len(catalog.titles)}
+
+
+# ---------------------------------------------------------------------------------------------- routes
+@dataclass(frozen=True)
+class Route:
+    """One query: its `/api/<name>` form, optional original path form, parameters and an example."""
+
+    name: str
+    answer: Callable[..., dict]
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    path: tuple[str, ...] | None = None  # segments of the original path form, if it has one
+    example: str = ""
+    path_example: str = ""
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """Every query-string parameter."""
+        return self.required + self.optional
+
+    @property
+    def path_rule(self) -> str:
+        """The original path form, e.g. /get_actor/<platform>/<year>."""
+        return "/" + "/".join([self.name, *(f"<{p}>" for p in self.path or ())])
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("max_duration", max_duration_answer, optional=("year", "platform", "duration_type"),
+          path=("year", "platform", "duration_type"), example="/api/max_duration?platform=netflix&duration_type=season",
+          path_example="/max_duration/2020/netflix/min"),
+    Route("score_count", score_count_answer, required=("platform", "scored", "year"), optional=("content_type",),
+          path=("platform", "scored", "year"), example="/api/score_count?platform=netflix&scored=3.5&year=2020",
+          path_example="/score_count/netflix/3.5/2020"),
+    Route("count_platform", count_platform_answer, required=("platform",), path=("platform",),
+          example="/api/count_platform?platform=disney%2B", path_example="/count_platform/disney+"),
+    Route("get_actor", actor_answer, required=("platform", "year"), path=("platform", "year"),
+          example="/api/get_actor?platform=netflix&year=2020", path_example="/get_actor/netflix/2020"),
+    Route("top_actors", top_actors_answer, required=("platform", "year"), optional=("n",),
+          example="/api/top_actors?platform=netflix&year=2020&n=5"),
+    Route("longest_titles", longest_titles_answer, optional=("year", "platform", "duration_type", "n"),
+          example="/api/longest_titles?platform=hulu&n=5"),
+    Route("ranges", ranges_answer, example="/api/ranges"),
+    Route("health", health_answer, example="/api/health"),
+)
+ROUTES_BY_NAME = {route.name: route for route in ROUTES}
+PREFIXES = ("/api", *(f"/{route.name}" for route in ROUTES if route.path))
+
+
+def _query_args(route: Route) -> dict[str, str]:
+    """The query-string parameters of a request, checked against the route's (unknown, repeated, missing)."""
+    args = request.args
+    unknown = [key for key in args if key not in route.params]
+    if unknown:
+        takes = f"it takes {', '.join(route.params)}" if route.params else "it takes none"
+        raise InvalidQuery(f"unknown parameter {unknown[0]!r} for /api/{route.name}; {takes}")
+    repeated = [key for key in args if len(args.getlist(key)) > 1]
+    if repeated:
+        raise InvalidQuery(f"parameter {repeated[0]!r} is given more than once; give it once")
+    missing = [key for key in route.required if key not in args]
+    if missing:
+        raise InvalidQuery(f"missing parameter {missing[0]!r}; /api/{route.name} needs {', '.join(route.required)}"
+                           f" (example: {route.example})")
+    return {key: args[key] for key in args}
+
+
+def _usage(route: Route) -> str:
+    """How to call a route's original path form."""
+    return f"expected {route.path_rule}, e.g. {route.path_example} (or the query form {route.example})"
+
+
+def api_query(name: str) -> flask.Response:
+    """GET /api/<name>?...: a query from its query-string parameters."""
+    route = ROUTES_BY_NAME.get(name.removesuffix("/"))
+    if route is None:
+        raise NotFound(f"no API route /api/{name}; the routes are listed at /api")
+    return jsonify(route.answer(**_query_args(route)))
+
+
+def path_query(name: str, rest: str = "", **segments: str) -> flask.Response:
+    """GET /<name>/<segments>: the original path form; a malformed path gets its usage."""
+    route = ROUTES_BY_NAME[name]
+    if not segments:
+        if not rest:
+            raise InvalidQuery(_usage(route))
+        parts = rest.split("/")
+        if parts[-1] == "" and len(parts) > 1:  # one trailing slash is harmless
+            parts.pop()
+        if len(parts) != len(route.path or ()):
+            raise InvalidQuery(_usage(route))
+        segments = dict(zip(route.path or (), parts))
+    return jsonify(route.answer(**segments))
+
+
+def api_index() -> flask.Response:
+    """GET /api: every route with its parameters and an example."""
+    listing = [{"route": f"/api/{r.name}", "required": list(r.required), "optional": list(r.optional),
+                "path_form": r.path_rule if r.path else None, "example": r.example} for r in ROUTES]
+    return jsonify({"routes": listing})
+
+
+class RestConverter(BaseConverter):
+    """The rest of a path, slashes and empty segments included (werkzeug's `path` refuses a leading slash)."""
+
+    regex = ".*"
+    part_isolating = False
+    weight = 300
+
+
+def _add_routes() -> None:
+    """Register every route on the blueprint, and catch-alls under each name (slashes kept as given)."""
+    api.record_once(lambda state: state.app.url_map.converters.setdefault("rest", RestConverter))
+    api.add_url_rule("/api", "index", api_index, methods=["GET"])
+    api.add_url_rule("/api/", "index_slash", api_index, methods=["GET"])
+    api.add_url_rule("/api/<rest:name>", "query", api_query, methods=["GET"], merge_slashes=False)
+    for route in ROUTES:
+        if route.path:
+            defaults = {"name": route.name}
+            api.add_url_rule(route.path_rule, f"path_{route.name}", path_query, defaults=defaults, methods=["GET"])
+            # Anything else under the route's name is malformed: answer with its usage, not the Dash page.
+            for number, rule in enumerate((f"/{route.name}", f"/{route.name}/<rest:rest>")):
+                api.add_url_rule(rule, f"usage_{route.name}_{number}", path_query, defaults=defaults,
+                                 methods=["GET"], merge_slashes=False)
+
+
+_add_routes()
+
+
+# ---------------------------------------------------------------------------------------------- errors
+def _error(message: str, status: int) -> tuple[flask.Response, int]:
+    """A JSON error answer."""
+    return jsonify({"error": message}), status
+
+
+@api.errorhandler(InvalidQuery)
+def _invalid(exc: InvalidQuery):
+    return _error(str(exc), 400)
+
+
+@api.errorhandler(NotFound)
+def _not_found(exc: NotFound):
+    return _error(str(exc), 404)
+
+
+@api.errorhandler(DataError)
+def _no_data(exc: DataError):
+    log.error("API %s: data not available: %s", request.path, exc)
+    return _error(f"data not available: {exc}", 503)
+
+
+def _http_error(exc: HTTPException):
+    """An HTTP error (404, 405, ...) as JSON."""
+    if exc.code == 405:
+        return _error(f"method {request.method} not allowed; the API answers GET", 405)
+    if exc.code == 404:
+        return _error(f"no API route {request.path}; the routes are listed at /api", 404)
+    return _error(exc.description or exc.name, exc.code or 500)
+
+
+def _unexpected(exc: Exception):
+    """Any other error: logged with its traceback, answered as a JSON 500."""
+    original = getattr(exc, "original_exception", None) or exc
+    log.error("API %s failed", request.path, exc_info=(type(original), original, original.__traceback__))
+    return _error("internal error while answering this request; the server log has the details", 500)
+
+
+for _code in (400, 404, 405, 413, 414, 431):
+    api.register_error_handler(_code, _http_error)
+api.register_error_handler(HTTPException, _http_error)
+api.register_error_handler(500, _unexpected)
+api.register_error_handler(Exception, _unexpected)
+
+
+def _is_api_path(path: str) -> bool:
+    """True for the paths this blueprint serves."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in PREFIXES)
+
+
+@api.app_errorhandler(404)
+@api.app_errorhandler(405)
+def _routing_error(exc: HTTPException):
+    """Routing errors happen before a blueprint is chosen: JSON for the API's paths, the app's default elsewhere."""
+    return _http_error(exc) if _is_api_path(request.path) else exc
