@@ -20,7 +20,7 @@ NEUTRAL = "#9aa5b1"
 MOVIE_COLOR = "#4c78a8"
 SHOW_COLOR = "#f58518"
 THRESHOLD_COLOR = "#d63384"
-MAX_LABEL = 34  # characters of a title on a chart axis; the hover shows the full title
+MAX_LABEL = 30  # characters of a title on a chart axis; the hover shows the full title
 
 # Words kept lower-case inside a title ("The Lord of the Rings"), and Roman numerals kept upper-case.
 _MINOR_WORDS = frozenset("a an and as at but by for from in into nor of on or per the to via vs vs. with".split())
@@ -239,7 +239,7 @@ def longest_figure(rows: Sequence[dict], unit: str, theme: str | None) -> go.Fig
         fig.add_bar(
             orientation="h", name=platform_label(platform), marker_color=PLATFORM_COLORS.get(platform, NEUTRAL),
             y=[i for i, _ in picked], x=[r["duration_int"] for _, r in picked], width=0.72,
-            text=[r["duration_int"] for _, r in picked], textposition="auto",
+            text=[r["duration_int"] for _, r in picked], textposition="inside", insidetextanchor="end", textangle=0,
             customdata=[[title_case(r["title"]), kind_label(r.get("type")), r.get("release_year") or "—"]
                         for _, r in picked],
             hovertemplate=("<b>%{customdata[0]}</b><br>%{customdata[1]}, %{customdata[2]}<br>"
@@ -308,10 +308,11 @@ def actors_figure(rows: Sequence[dict], platform: str, theme: str | None,
     fig = go.Figure()
     fig.add_bar(orientation="h", y=list(range(len(rows))), x=[r["count"] for r in rows], width=0.72,
                 marker=dict(color=[color if r["count"] == best else NEUTRAL for r in rows]),
-                text=[r["count"] for r in rows], textposition="auto", customdata=names,
+                text=[r["count"] for r in rows], textposition="inside", insidetextanchor="end", textangle=0,
+                customdata=names,
                 hovertemplate="<b>%{customdata}</b><br>%{x} titles<extra></extra>", showlegend=False)
     return _finish(fig, theme, bargap=0.25,
                    yaxis=dict(tickvals=list(range(len(rows))), ticktext=[_short(n) for n in names],
                               autorange="reversed", title=None),
                    xaxis=dict(title="Titles", rangemode="tozero", dtick=1 if best <= 12 else None),
-                   margin=dict(l=10, r=20, t=20, b=40))
+                   margin=dict(l=10, r=20, t=36, b=40))  # room for the mode bar (always shown on touch screens)

@@ -407,6 +407,26 @@ def test_csv_download(data):
     assert cb.csv_download(cb.View(None, go.Figure()), "x") is dash.no_update
 
 
+def test_download_and_url_callbacks(app, data):
+    """The callbacks themselves, inside a request of the app (as Dash runs them)."""
+    year = busiest_year(data, "netflix")
+    with app.server.test_request_context("/queries"):
+        sent = cb.download_actor(1, "netflix", year)
+        assert sent["filename"] == f"top-actors-netflix-{year}.csv"
+        assert sent["content"].splitlines()[0] == "rank,actor,titles,platform,release_year"
+        sent = cb.download_longest(1, None, panel.ALL, "season")
+        assert sent["filename"] == "longest-titles-all-season.csv" and len(sent["content"].splitlines()) == 11
+        assert cb.download_count(1, "hulu")["filename"] == "titles-per-platform.csv"
+        sent = cb.download_score(1, "netflix", 0, year, "all")
+        assert len(sent["content"].splitlines()) == 1 + get_score_count(data, "netflix", 0, year, "all")
+        assert cb.download_actor(1, "netflix", "19x9") is dash.no_update  # invalid: nothing to download
+        search = cb.write_url(str(year), "hulu", "season", "disney", 4.2, year, "all", "amazon", "hulu", year, "")
+        assert from_query_string(search)["score_min"] == "4.2"
+        assert cb.write_url(None, "all", "min", "netflix", 3.5, panel.initial_values({}, query_ranges(data))[
+            "score_year"], "movie", "netflix", "netflix", panel.initial_values({}, query_ranges(data))["actor_year"],
+            "") is dash.no_update  # the defaults on a bare /queries: nothing to push
+
+
 # ---------------------------------------------------------------------------------------------- browser
 def answer_text(dash_duo, answer_id: str) -> str:
     return dash_duo.find_element(f"#{answer_id} .queries-answer-text").text
