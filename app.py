@@ -20,14 +20,18 @@ from layouts import page
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 # `dash.callback` registers into module-level lists that the first app set up consumes; keep a copy so
 # every app built in this process (tests build several) gets all callbacks.
-_CALLBACKS = (list(dash_callback_registry.GLOBAL_CALLBACK_LIST), dict(dash_callback_registry.GLOBAL_CALLBACK_MAP))
+# Clientside callbacks also leave their JavaScript in GLOBAL_INLINE_SCRIPTS, consumed the same way.
+_CALLBACKS = (list(dash_callback_registry.GLOBAL_CALLBACK_LIST), dict(dash_callback_registry.GLOBAL_CALLBACK_MAP),
+              list(dash_callback_registry.GLOBAL_INLINE_SCRIPTS))
 
 
 def _restore_global_callbacks() -> None:
     """Put the registered callbacks back where the next Dash app will pick them up."""
-    dash_callback_registry.GLOBAL_CALLBACK_LIST[:] = list(_CALLBACKS[0])
+    callback_list, callback_map, inline_scripts = _CALLBACKS
+    dash_callback_registry.GLOBAL_CALLBACK_LIST[:] = callback_list
     dash_callback_registry.GLOBAL_CALLBACK_MAP.clear()
-    dash_callback_registry.GLOBAL_CALLBACK_MAP.update(_CALLBACKS[1])
+    dash_callback_registry.GLOBAL_CALLBACK_MAP.update(callback_map)
+    dash_callback_registry.GLOBAL_INLINE_SCRIPTS[:] = inline_scripts
 
 
 def create_app(data_dir: str | os.PathLike | None = None) -> Dash:
