@@ -224,13 +224,14 @@ class RestConverter(BaseConverter):
 def _add_routes() -> None:
     """Register every route on the blueprint, and catch-alls under each name (slashes kept as given)."""
     api.record_once(lambda state: state.app.url_map.converters.setdefault("rest", RestConverter))
-    api.add_url_rule("/api", "index", api_index, methods=["GET"])
-    api.add_url_rule("/api/", "index_slash", api_index, methods=["GET"])
+    api.add_url_rule("/api", "index", api_index, methods=["GET"], merge_slashes=False)
+    api.add_url_rule("/api/", "index_slash", api_index, methods=["GET"], merge_slashes=False)
     api.add_url_rule("/api/<rest:name>", "query", api_query, methods=["GET"], merge_slashes=False)
     for route in ROUTES:
         if route.path:
             defaults = {"name": route.name}
-            api.add_url_rule(route.path_rule, f"path_{route.name}", path_query, defaults=defaults, methods=["GET"])
+            api.add_url_rule(route.path_rule, f"path_{route.name}", path_query, defaults=defaults, methods=["GET"],
+                             merge_slashes=False)
             # Anything else under the route's name is malformed: answer with its usage, not the Dash page.
             for number, rule in enumerate((f"/{route.name}", f"/{route.name}/<rest:rest>")):
                 api.add_url_rule(rule, f"usage_{route.name}_{number}", path_query, defaults=defaults,

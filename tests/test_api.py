@@ -109,6 +109,7 @@ def test_every_documented_example_answers(client):
     ("/max_duration/2020/netflix", "expected /max_duration/<year>/<platform>/<duration_type>"),
     ("/max_duration", "expected /max_duration/"), ("/max_duration/", "expected /max_duration/"),
     ("/max_duration//netflix/min", "year is empty"),
+    ("/max_duration//2020/netflix/min", "expected /max_duration/"),  # not a redirect to the merged path
     ("/score_count/netflix/7/2020", "score 7 is out of range; give a number from 0 to 5"),
     ("/score_count/netflix/NaN/2020", "score must be a number, not 'NaN'"),
     ("/score_count/netflix/-1/2020", "score -1 is out of range"),

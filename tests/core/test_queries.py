@@ -6,6 +6,8 @@ import gc
 import json
 import math
 import threading
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -112,14 +114,31 @@ def test_parse_year_accepts_whole_years(value, expected):
     ("abc", "year must be a whole number, not 'abc'"), ("2020.5", "year must be a whole number"),
     ("2020.0", "year must be a whole number"), (2020.5, "year must be a whole number, not 2020.5"),
     (float("nan"), "year must be a whole number, not nan"), (float("inf"), "year must be a whole number"),
-    (True, "year must be a number, not True"), (99999, "year 99999 is out of range"),
-    ("99999", "year 99999 is out of range"), ("9" * 5000, "year .* is out of range"), (1799, "year 1799 is out"),
+    (True, "year must be a whole number, not True"), (99999, "year 99999 is out of range"),
+    ("99999", "year 99999 is out of range"), ("9" * 5000, "year '9999.* is out of range"), (1799, "year 1799 is out"),
     ("-2020", "year -2020 is out of range"), ("", "year is empty"), (None, "year is required"),
     ("２０２０", "year must be a whole number"), ("2_020", "year must be a whole number"), ([2020], "year must be"),
 ])
 def test_parse_year_rejects_with_a_message(value, message):
     with pytest.raises(InvalidQuery, match="^" + message):
         q.parse_year(value)
+
+
+def test_parsers_survive_numbers_past_every_limit():
+    # ints past Python's 4300-digit str limit, Fractions past the float range, signalling NaN Decimals
+    with pytest.raises(InvalidQuery, match=r"^year <a 16610-bit number> is out of range"):
+        q.parse_year(10**5000)
+    with pytest.raises(InvalidQuery, match=r"^year must be a whole number"):
+        q.parse_year(Fraction(10**400 + 1, 2))
+    assert q.parse_year(Fraction(4040, 2)) == 2020 and q.parse_year(Decimal("2020")) == 2020
+    with pytest.raises(InvalidQuery, match=r"^year must be a whole number, not Decimal\('sNaN'\)"):
+        q.parse_year(Decimal("sNaN"))
+    with pytest.raises(InvalidQuery, match=r"^score Fraction\(1000.* is out of range"):
+        q.parse_score(Fraction(10**400, 1))
+    with pytest.raises(InvalidQuery, match=r"^score must be a number, not Decimal\('sNaN'\)"):
+        q.parse_score(Decimal("sNaN"))
+    with pytest.raises(InvalidQuery, match=r"^n must be a whole number from 1 to 1000, not <a 16610-bit number>"):
+        q.parse_count(10**5000)
 
 
 def test_optional_parsers_pass_none_through():
