@@ -234,6 +234,28 @@ def build_plan(base: str, seed: int = 2021) -> tuple[dict, list[str]]:
     return {"json_valid": valid, "json_invalid": invalid, "callbacks": callbacks, "weights": weights}, notes
 
 
+def warm_up(base: str, plan: dict, requests_per_kind: int = 30, threads: int = 4) -> float:
+    """Send a few requests of every kind from several threads, so each worker has built its per-process caches
+    (query index, figure templates) before the measurement; seconds spent."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = time.perf_counter()
+    jobs = [("get", path, None) for path in plan["json_valid"][:requests_per_kind]]
+    for bodies in plan["callbacks"].values():
+        jobs += [("post", "/_dash-update-component", body) for body in bodies[:requests_per_kind]]
+
+    def send(job) -> None:
+        method, path, body = job
+        try:
+            requests.request(method, base + path, json=body, timeout=60)
+        except requests.RequestException:
+            pass
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(send, jobs))
+    return time.perf_counter() - started
+
+
 # ---------------------------------------------------------------------------------------------- results
 @dataclass
 class Row:
@@ -332,6 +354,10 @@ def run_load(data_dir: Path | None, users: int = 200, seconds: int = 30, workers
         print(f"gunicorn ready on {base} after {ready:.1f} s; building the request plan", flush=True)
         plan, notes = build_plan(base)
         (work / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+        warm = warm_up(base, plan)
+        notes.append(f"warm-up before measuring: {warm:.1f} s of requests of every kind from 4 threads, so both "
+                     "workers had built their per-process caches (the first query of a worker builds its index)")
+        load_before = os.getloadavg()[0]
         env = {**os.environ, "BENCH_LOAD_PLAN": str(work / "plan.json"), "BENCH_WAIT_MIN": str(wait_min),
                "BENCH_WAIT_MAX": str(wait_max)}
         command = [sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")),
@@ -340,6 +366,8 @@ def run_load(data_dir: Path | None, users: int = 200, seconds: int = 30, workers
                    "--stop-timeout", "10", "--exit-code-on-error", "0", "--loglevel", "WARNING"]
         print(f"locust: {users} users for {seconds} s against {base}", flush=True)
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=seconds + 120)
+        notes.append(f"machine load average (1 min) {load_before:.1f} before and {os.getloadavg()[0]:.1f} after "
+                     "the run (other processes on the machine compete for its 2 cores)")
         if not Path(f"{work / 'locust'}_stats.csv").is_file():
             raise RuntimeError(f"locust wrote no results (exit {done.returncode}):\n{done.stderr[-2000:]}")
     finally:
