@@ -352,7 +352,7 @@ def cast_names(cast: str | None) -> list[str]:
 
 def _ranked_actors(titles: pd.DataFrame) -> dict[tuple[str, int], tuple[list[str], list[int]]]:
     """Per (platform, year): cast members by number of titles, most first (ties: alphabetical)."""
-    # Plain Python over ~20k casts is several times faster here than split/explode/groupby in pandas.
+    # One plain pass over the ~17k casts: no exploded frame of 110k rows, and the same rule as cast_names.
     counters: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
     rows = zip(titles["platform"].tolist(), titles["release_year"].tolist(), titles["cast"].tolist())
     for platform, year, cast in rows:
