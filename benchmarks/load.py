@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import random
+import resource
 import signal
 import socket
 import subprocess
@@ -70,6 +71,24 @@ def stop(process: subprocess.Popen, timeout: float = 15) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=timeout)
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by a process and its children (psutil), None without psutil."""
+    try:
+        import psutil
+
+        root = psutil.Process(pid)
+        total = 0.0
+        for process in [root, *root.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                pass
+        return total
+    except Exception:  # noqa: BLE001 -- psutil missing
+        return None
 
 
 def wait_until_ready(base: str, process: subprocess.Popen, paths: tuple[str, ...], timeout: float = 300) -> float:
@@ -365,7 +384,17 @@ def run_load(data_dir: Path | None, users: int = 200, seconds: int = 30, workers
                    "--run-time", f"{seconds}s", "--host", base, "--csv", str(work / "locust"), "--only-summary",
                    "--stop-timeout", "10", "--exit-code-on-error", "0", "--loglevel", "WARNING"]
         print(f"locust: {users} users for {seconds} s against {base}", flush=True)
+        server_cpu = tree_cpu_seconds(server.pid)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall = time.perf_counter()
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=seconds + 120)
+        wall = time.perf_counter() - wall
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        generator_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+        server_after = tree_cpu_seconds(server.pid)
+        if server_cpu is not None and server_after is not None:
+            notes.append(f"CPU used during the run ({wall:.0f} s wall, {os.cpu_count()} cores): gunicorn "
+                         f"{server_after - server_cpu:.1f} s, Locust {generator_cpu:.1f} s")
         notes.append(f"machine load average (1 min) {load_before:.1f} before and {os.getloadavg()[0]:.1f} after "
                      "the run (other processes on the machine compete for its 2 cores)")
         if not Path(f"{work / 'locust'}_stats.csv").is_file():
