@@ -185,16 +185,37 @@ def widget_value(spec: dict, component: dict | None, years: tuple[int, int], rng
     return props.get(spec["property"])
 
 
+SEARCHES = ("1", "2", "3", "12", "42", "the", "love", "war", "a", "night", "man", "girl")
+
+
+def searched_options(base: str, server_side: list[dict], widgets: dict[str, dict]) -> None:
+    """Fill searchable dropdowns (options served by a `search_value` callback) with what a few searches return."""
+    for dependency in server_side:
+        first = dependency["inputs"][0] if dependency["inputs"] else {}
+        if first.get("property") != "search_value" or not dependency["output"].endswith(".options"):
+            continue
+        widget = widgets.setdefault(first["id"], {"type": "Dropdown", "props": {}})
+        found = {json.dumps(o, sort_keys=True): o for o in widget["props"].get("options") or []}
+        for text in SEARCHES:
+            values = {f"{first['id']}.search_value": text}
+            response = requests.post(base + "/_dash-update-component", json=callback_body(dependency, values),
+                                     timeout=60)
+            if response.status_code == 200:
+                answer = response.json().get("response", {}).get(first["id"], {}).get("options") or []
+                found.update({json.dumps(o, sort_keys=True): o for o in answer})
+        widget["props"]["options"] = list(found.values())
+
+
 def callback_plan(base: str, rng: random.Random, years: tuple[int, int]) -> tuple[dict[str, list], list[str]]:
     """Bodies for the query-answer and recommendation callbacks of the running app, and notes on what was found."""
     dependencies = requests.get(base + "/_dash-dependencies", timeout=30).json()
     server_side = [d for d in dependencies if d.get("clientside_function") is None]
     query = [d for d in server_side if d["output"].startswith("..queries-") and "-answer.children" in d["output"]]
-    recommend = [d for d in server_side if "recommend" in d["output"]
-                 and not any(i["property"] in ("n_clicks", "contents") for i in d["inputs"][:1])
-                 and not d["output"].split("@")[0].endswith(("csv.data", ".search"))]
-    recommend = recommend or [d for d in server_side if "recommend" in d["output"]]
+    recommend = [d for d in server_side if "recommend" in d["output"] and d["inputs"]
+                 and d["inputs"][0]["property"] not in ("n_clicks", "search_value", "contents")
+                 and not d["output"].split("@")[0].endswith(("csv.data", ".search", ".options"))]
     widgets = {**page_components(base, dependencies, "/queries"), **page_components(base, dependencies, "/recommend")}
+    searched_options(base, server_side, widgets)
     plan, notes = {"query": [], "recommend": []}, []
     for kind, found in (("query", query), ("recommend", recommend)):
         notes.append(f"{kind} callbacks: " + (", ".join(f"`{short_output(d['output'])}`" for d in found) or
@@ -203,6 +224,10 @@ def callback_plan(base: str, rng: random.Random, years: tuple[int, int]) -> tupl
             dependency = rng.choice(found)
             specs = dependency["inputs"] + dependency.get("state", [])
             values = {f"{s['id']}.{s['property']}": widget_value(s, widgets.get(s["id"]), years, rng) for s in specs}
+            if kind == "recommend":  # a user, a title, or both, as people use the panel
+                pickers = [k for k, s in zip(values, specs) if (widgets.get(s["id"]) or {}).get("type") == "Dropdown"]
+                if len(pickers) > 1 and rng.random() < 0.67:
+                    values[rng.choice(pickers)] = None
             plan[kind].append(callback_body(dependency, values))
     return plan, notes
 
@@ -253,25 +278,31 @@ def build_plan(base: str, seed: int = 2021) -> tuple[dict, list[str]]:
     return {"json_valid": valid, "json_invalid": invalid, "callbacks": callbacks, "weights": weights}, notes
 
 
-def warm_up(base: str, plan: dict, requests_per_kind: int = 30, threads: int = 4) -> float:
-    """Send a few requests of every kind from several threads, so each worker has built its per-process caches
-    (query index, figure templates) before the measurement; seconds spent."""
+def warm_up(base: str, plan: dict, requests_per_kind: int = 30, threads: int = 4, limit: float = 600) -> float:
+    """Send requests of every kind from several threads until a whole round of each answers within a second, so
+    every worker has built its per-process caches (query index, the recommender loaded on first use) before the
+    measurement; seconds spent."""
     from concurrent.futures import ThreadPoolExecutor
 
     started = time.perf_counter()
-    jobs = [("get", path, None) for path in plan["json_valid"][:requests_per_kind]]
-    for bodies in plan["callbacks"].values():
-        jobs += [("post", "/_dash-update-component", body) for body in bodies[:requests_per_kind]]
+    kinds = [[("get", path, None) for path in plan["json_valid"][:requests_per_kind]]]
+    kinds += [[("post", "/_dash-update-component", body) for body in bodies[:requests_per_kind]]
+              for bodies in plan["callbacks"].values() if bodies]
 
-    def send(job) -> None:
+    def send(job) -> float:
         method, path, body = job
+        began = time.perf_counter()
         try:
-            requests.request(method, base + path, json=body, timeout=60)
+            requests.request(method, base + path, json=body, timeout=limit)
         except requests.RequestException:
-            pass
+            return float("inf")
+        return time.perf_counter() - began
 
     with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(send, jobs))
+        for jobs in kinds:
+            while time.perf_counter() - started < limit:
+                if max(pool.map(send, jobs)) < 1.0:
+                    break
     return time.perf_counter() - started
 
 
@@ -374,8 +405,9 @@ def run_load(data_dir: Path | None, users: int = 200, seconds: int = 30, workers
         plan, notes = build_plan(base)
         (work / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
         warm = warm_up(base, plan)
-        notes.append(f"warm-up before measuring: {warm:.1f} s of requests of every kind from 4 threads, so both "
-                     "workers had built their per-process caches (the first query of a worker builds its index)")
+        notes.append(f"warm-up before measuring: {warm:.1f} s of requests of every kind from 4 threads, until each "
+                     "kind answered within 1 s, so both workers had built their per-process caches (query index, "
+                     "recommender) — a cold worker's first requests are slower and are not in these figures")
         load_before = os.getloadavg()[0]
         env = {**os.environ, "BENCH_LOAD_PLAN": str(work / "plan.json"), "BENCH_WAIT_MIN": str(wait_min),
                "BENCH_WAIT_MAX": str(wait_max)}
