@@ -285,6 +285,14 @@ def query_callbacks(client) -> list[dict]:
     return found
 
 
+@pytest.fixture(scope="module")
+def explore_callbacks(client) -> list[dict]:
+    """The server-side callbacks of the explore panel (filter bar -> headlines, charts, table)."""
+    dependencies = client.get("/_dash-dependencies").get_json()
+    return [d for d in dependencies if d.get("clientside_function") is None and d["output"].startswith("..explore-")
+            and d["inputs"] and d["inputs"][0]["property"] != "n_clicks"]
+
+
 # What a browser can send as JSON: text, numbers (huge ones too), null, booleans, lists and objects.
 json_value = st.one_of(hostile_text, st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
                        st.sampled_from([10**400, -(10**400), 1e308, -0.0, 2020, 2020.5, 3.5, "light", "dark"]),
@@ -305,3 +313,14 @@ def test_query_callbacks_never_fail(client, query_callbacks, data):
     assert response.status_code in (200, 204), f"{dependency['output']} {values}: {response.status_code}"
 
 
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_explore_callbacks_never_fail(client, explore_callbacks, data):
+    if not explore_callbacks:
+        pytest.skip("no explore-panel callback registered")
+    dependency = data.draw(st.sampled_from(explore_callbacks), label="callback")
+    values = {f"{s['id']}.{s['property']}": data.draw(json_value, label=s["id"]) for s in dependency["inputs"]}
+    response = client.post("/_dash-update-component", json=callback_payload(dependency, values))
+    assert response.status_code in (200, 204), f"{dependency['output'][:60]} {values}: {response.status_code}"
