@@ -18,8 +18,7 @@ from core.config import PLATFORMS
 from core.errors import InvalidQuery
 from core.queries import parse_content_type, parse_platform
 from layouts import ids
-from layouts.explore_charts import color, label
-from layouts.figures import empty_figure
+from layouts.explore_charts import color, empty, label
 from layouts.state import catalog
 from layouts.tables import csv_download_button
 from layouts.urlstate import split_list, to_query_string
@@ -218,7 +217,7 @@ def headline_cards(numbers: eda.Headline, catalogue_titles: int) -> list[dbc.Col
 
 def chart_card(graph_id: str, title: str, caption: str, height: int) -> dbc.Col:
     """A chart in a card, with a loading spinner for slow updates."""
-    graph = dcc.Graph(id=graph_id, figure=empty_figure(""), config=GRAPH_CONFIG, style={"height": f"{height}px"},
+    graph = dcc.Graph(id=graph_id, figure=empty("", None), config=GRAPH_CONFIG, style={"height": f"{height}px"},
                       className="explore-graph")
     return dbc.Col(dbc.Card([
         dbc.CardHeader([html.H2(title, className="h6 mb-0"), html.Small(caption, className="text-body-secondary")]),

@@ -1,0 +1,353 @@
+"""Explore panel: URL state, layout, callback logic as plain functions, the callbacks through the server, and one
+browser test (charts render, filters write the URL, a URL restores the filters, back restores them too)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from urllib.parse import parse_qs, urlparse
+
+import plotly.graph_objects as go
+import pytest
+from dash import html, no_update
+
+from callbacks import explore as cb
+from core import eda
+from core.config import PLATFORMS
+from layouts import explore as panel
+from layouts import ids
+
+BOUNDS = (1920, 2021)
+
+
+@pytest.fixture(scope="module")
+def app():
+    """The app over the default data (real data when $STREAMING_DATA_DIR is set, else the demo data)."""
+    from app import create_app
+
+    return create_app()
+
+
+@pytest.fixture(scope="module")
+def data(app):
+    """The catalog the app serves."""
+    return app.server.extensions["streaming"]["catalog"]
+
+
+@pytest.fixture(scope="module")
+def bounds(data):
+    return eda.year_bounds(data.titles)
+
+
+def count(data, platforms=PLATFORMS, content_type="all", years=None) -> int:
+    """How many titles core.eda keeps for these filters."""
+    return len(eda.filter_titles(data.titles, eda.Filters(tuple(platforms), content_type, years)))
+
+
+def find(node, component_id):
+    """The component with this id in a layout tree (or None)."""
+    if getattr(node, "id", None) == component_id:
+        return node
+    children = getattr(node, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and not isinstance(child, (str, int, float)):
+            hit = find(child, component_id)
+            if hit is not None:
+                return hit
+    return None
+
+
+def ids_in(node) -> set[str]:
+    """Every string id in a serialised layout."""
+    found = set()
+    if isinstance(node, dict):
+        if isinstance(node.get("props", {}).get("id"), str):
+            found.add(node["props"]["id"])
+        for value in node.get("props", {}).values():
+            found |= ids_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= ids_in(item)
+    return found
+
+
+def text_of(node) -> str:
+    """All text inside a component tree."""
+    if node is None:
+        return ""
+    if isinstance(node, (str, int, float)):
+        return str(node)
+    if isinstance(node, (list, tuple)):
+        return " ".join(text_of(n) for n in node)
+    return text_of(getattr(node, "children", None))
+
+
+def is_message(figure: dict, message: str) -> bool:
+    """True when the figure is an empty chart showing this message."""
+    return not figure["data"] and [a["text"] for a in figure["layout"].get("annotations", [])] == [message]
+
+
+# ---------------------------------------------------------------------------------------------- URL state
+def test_query_string_leaves_defaults_out_and_round_trips():
+    assert panel.query_string(list(PLATFORMS), "all", list(BOUNDS), 100, BOUNDS) == ""
+    search = panel.query_string(["netflix"], "movie", [2000, 2010], 50, BOUNDS)
+    assert search == "?platforms=netflix&type=movie&years=2000-2010&min_ratings=50"
+    state, invalid = panel.state_from_query({k: v[0] for k, v in parse_qs(search[1:]).items()}, BOUNDS)
+    assert state == panel.ExploreState(("netflix",), "movie", (2000, 2010), 50) and invalid == []
+    tv = panel.query_string(["hulu", "disney"], "tv show", list(BOUNDS), 100, BOUNDS)
+    assert tv == "?platforms=disney,hulu&type=tv"
+
+
+def test_query_string_keeps_an_empty_platform_choice_and_drops_invalid_values():
+    assert panel.query_string([], "all", list(BOUNDS), 100, BOUNDS) == "?platforms=none"
+    assert panel.state_from_query({"platforms": "none"}, BOUNDS)[0].platforms == ()
+    assert panel.query_string(["netflix"], "all", ["x", 5], -3, BOUNDS) == ""  # invalid filters, invalid minimum
+
+
+def test_state_from_query_reads_aliases_and_orders_and_clips_years():
+    state, invalid = panel.state_from_query({"platforms": "Netflix, disney+", "type": "TV", "years": "2010-1990",
+                                             "min_ratings": "0"}, BOUNDS)
+    assert state == panel.ExploreState(("disney", "netflix"), "tv show", (1990, 2010), 0) and invalid == []
+    assert panel.state_from_query({"years": "1900-1950"}, BOUNDS)[0].years == (1920, 1950)
+    assert panel.state_from_query({"years": "2015"}, BOUNDS)[0].years == (2015, 2015)
+
+
+@pytest.mark.parametrize("query, bad", [
+    ({"platforms": "hbo"}, "platforms"),
+    ({"platforms": ","}, "platforms"),
+    ({"type": "cartoon"}, "type"),
+    ({"years": "abc"}, "years"),
+    ({"years": "1700-1800"}, "years"),
+    ({"years": "2000-2005-2010"}, "years"),
+    ({"min_ratings": "-4"}, "min_ratings"),
+    ({"min_ratings": "2.5"}, "min_ratings"),
+    ({"min_ratings": "1e9"}, "min_ratings"),
+])
+def test_state_from_query_falls_back_to_defaults_for_bad_values(query, bad):
+    state, invalid = panel.state_from_query(query, BOUNDS)
+    assert state == panel.default_state(BOUNDS) and invalid == [bad]
+
+
+# ---------------------------------------------------------------------------------------------- layout
+def test_layout_prefills_the_widgets_and_headline_from_the_query(app, data, bounds):
+    with app.server.test_request_context("/"):
+        page = panel.layout(platforms="netflix", type="movie", years=f"{bounds[0]}-{bounds[1] - 1}")
+    assert find(page, ids.EXPLORE_PLATFORMS).value == ["netflix"]
+    assert find(page, ids.EXPLORE_TYPE).value == "movie"
+    assert find(page, ids.EXPLORE_YEARS).value == [bounds[0], bounds[1] - 1]
+    expected = count(data, ["netflix"], "movie", (bounds[0], bounds[1] - 1))
+    assert find(page, ids.EXPLORE_KPI_TITLES).children == f"{expected:,}"
+    assert find(page, ids.EXPLORE_LINK_ALERT) is None
+    charts = [find(page, chart) for chart in ids.EXPLORE_CHARTS]
+    assert all(chart is not None for chart in charts) and len(charts) >= 9
+
+
+def test_layout_with_a_bad_link_shows_defaults_and_a_notice(app, data, bounds):
+    with app.server.test_request_context("/"):
+        page = panel.layout(platforms="hbo", years="soon")
+    assert find(page, ids.EXPLORE_PLATFORMS).value == list(PLATFORMS)
+    assert find(page, ids.EXPLORE_YEARS).value == list(bounds)
+    assert "platforms, years" in text_of(find(page, ids.EXPLORE_LINK_ALERT))
+    assert find(page, ids.EXPLORE_KPI_TITLES).children == f"{len(data.titles):,}"
+
+
+def test_the_router_serves_the_panel_for_a_url_with_a_query(app, bounds):
+    """The page as the browser gets it: the pages router callback, called over HTTP."""
+    client = app.server.test_client()
+    client.get("/")
+    body = {"output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"},
+                       {"id": "_pages_location", "property": "search", "value": "?platforms=hulu&type=tv"}],
+            "changedPropIds": ["_pages_location.pathname"], "state": []}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200
+    content = response.get_json()["response"]["_pages_content"]["children"]
+    assert {ids.EXPLORE_PLATFORMS, ids.EXPLORE_YEARS, ids.EXPLORE_TOP_CSV_BUTTON, *ids.EXPLORE_CHARTS} <= ids_in(content)
+    assert '"value": ["hulu"]' in json.dumps(content) and '"value": "tv show"' in json.dumps(content)
+
+
+# ---------------------------------------------------------------------------------------------- callbacks
+def test_explore_view_draws_every_chart_with_the_headline_of_core_eda(data, bounds):
+    view = cb.explore_view(data, ["netflix", "hulu"], "all", [bounds[0] + 1, bounds[1]], "light")
+    assert view.alert is None and len(view.figures) == len(ids.EXPLORE_CHARTS) >= 9
+    for chart_id, figure in view.figures.items():
+        go.Figure(figure)  # every property is valid Plotly
+        assert figure["data"], chart_id
+    cards = {card: find(html.Div(view.headlines), card).children for card in
+             (ids.EXPLORE_KPI_TITLES, ids.EXPLORE_KPI_RATINGS, ids.EXPLORE_KPI_USERS, ids.EXPLORE_KPI_SCORE)}
+    kept = eda.filter_titles(data.titles, eda.Filters(("hulu", "netflix"), "all", (bounds[0] + 1, bounds[1])))
+    numbers = eda.headline(kept, data.users)
+    assert cards[ids.EXPLORE_KPI_TITLES] == f"{numbers['titles']:,}"
+    assert cards[ids.EXPLORE_KPI_RATINGS] == f"{numbers['ratings']:,}"
+    assert cards[ids.EXPLORE_KPI_USERS] == f"{len(data.users):,}"
+    assert cards[ids.EXPLORE_KPI_SCORE] == f"{numbers['mean_score']:.2f}"
+    platforms = {trace["name"] for trace in view.figures[ids.EXPLORE_CHART_RELEASES]["data"]}
+    assert platforms == {"Hulu", "Netflix"}  # display names, only the chosen platforms
+
+
+def test_explore_view_follows_the_theme(data, bounds):
+    light = cb.explore_view(data, list(PLATFORMS), "all", list(bounds), "light").figures
+    dark = cb.explore_view(data, list(PLATFORMS), "all", list(bounds), "dark").figures
+    for chart in ids.EXPLORE_CHARTS:
+        assert light[chart]["layout"]["template"] != dark[chart]["layout"]["template"]
+        assert dark[chart]["layout"]["template"]["layout"]["paper_bgcolor"] == "rgb(17,17,17)"
+
+
+def test_explore_view_only_tv_shows_explains_the_empty_movie_chart(data, bounds):
+    figures = cb.explore_view(data, list(PLATFORMS), "tv show", list(bounds), None).figures
+    assert is_message(figures[ids.EXPLORE_CHART_MINUTES], "No movies match these filters")
+    assert figures[ids.EXPLORE_CHART_SEASONS]["data"]
+
+
+def test_explore_view_without_platforms_or_matches_says_so_inline(data, bounds):
+    view = cb.explore_view(data, [], "all", list(bounds), "light")
+    assert view.alert.color == "warning" and "at least one platform" in view.alert.children
+    assert all(is_message(f, "No platform selected") for f in view.figures.values())
+    empty_year = next(year for year in range(bounds[0], bounds[1] + 1) if not count(data, ["disney"], "all",
+                                                                                     (year, year)))
+    view = cb.explore_view(data, ["disney"], "all", [empty_year, empty_year], "light")
+    assert view.alert.color == "info" and "No titles match" in view.alert.children
+    assert all(is_message(f, "No titles match these filters") for f in view.figures.values())
+    assert find(html.Div(view.headlines), ids.EXPLORE_KPI_TITLES).children == "0"
+
+
+@pytest.mark.parametrize("platforms, kind, years", [
+    (["hbo"], "all", None), (["netflix"], "cartoon", None), (["netflix"], "all", [2010, 2000]),
+    (["netflix"], "all", ["a", "b"]), ("netflix", "all", None), (["netflix"], "all", [1000, 3000]),
+])
+def test_explore_view_invalid_widget_values_are_an_inline_message(data, platforms, kind, years):
+    view = cb.explore_view(data, platforms, kind, years, "light")
+    assert view.alert.color == "warning" and len(view.outputs()) == 2 + len(ids.EXPLORE_CHARTS)
+
+
+def test_top_titles_view_table_and_invalid_minimum(data, bounds):
+    table, invalid, disabled = cb.top_titles_view(data, list(PLATFORMS), "all", list(bounds), 0)
+    assert not invalid and not disabled
+    rows = table.children[1].children
+    assert len(rows) == min(panel.TOP_TITLES, int(data.titles["score"].notna().sum()))
+    for bad in (None, "", "abc", -1, 2.5, 10**9):
+        message, invalid, disabled = cb.top_titles_view(data, list(PLATFORMS), "all", list(bounds), bad)
+        assert invalid and disabled and "whole number" in message.children
+    message, invalid, disabled = cb.top_titles_view(data, list(PLATFORMS), "all", list(bounds), 100_000)
+    assert not invalid and disabled and "No title" in message.children
+
+
+def test_top_titles_csv_matches_the_table(data, bounds):
+    top = cb.top_titles_frame(data, ["netflix"], "all", list(bounds), 0)
+    payload = cb.send_csv(cb.csv_frame(top), "top-titles.csv")
+    assert payload["filename"] == "top-titles.csv"
+    rows = list(csv.DictReader(io.StringIO(payload["content"])))
+    assert list(rows[0]) == ["rank", "title", "platform", "type", "release_year", "mean_score", "ratings", "genres"]
+    assert [row["title"] for row in rows] == top["title"].tolist() and {r["platform"] for r in rows} == {"netflix"}
+    scores = [float(row["mean_score"]) for row in rows]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_filters_sync_writes_the_url_reads_it_back_and_resets():
+    widgets = (["netflix"], "movie", [2000, 2010], 100)
+    assert cb.filters_sync(ids.EXPLORE_PLATFORMS, widgets, "", True, BOUNDS) == (
+        "?platforms=netflix&type=movie&years=2000-2010", *(no_update,) * 4)
+    back = cb.filters_sync(ids.EXPLORE_URL, widgets, "?platforms=netflix,hulu&type=movie&years=2000-2010", True,
+                           BOUNDS)
+    assert back == (no_update, ["hulu", "netflix"], no_update, no_update, no_update)  # only what differs
+    assert cb.filters_sync(ids.EXPLORE_URL, widgets, "?platforms=netflix", False, BOUNDS) == (no_update,) * 5
+    assert cb.filters_sync(ids.EXPLORE_RESET, widgets, "?type=movie", True, BOUNDS) == (
+        "", list(PLATFORMS), "all", list(BOUNDS), panel.DEFAULT_MIN_RATINGS)
+
+
+def post_callback(client, output: str, inputs: list[tuple[str, str, object]], state=()) -> dict:
+    """Call a callback over HTTP like the browser does; the JSON response."""
+    outputs = [{"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+               for part in output.strip(".").split("...")]
+    body = {"output": output, "outputs": outputs if output.startswith("..") else outputs[0],
+            "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+            "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+            "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:500]
+    return response.get_json()["response"]
+
+
+def test_callbacks_over_http_answer_hostile_values_with_messages(app):
+    client = app.server.test_client()
+    client.get("/")
+    charts = "..explore-alert.children...explore-headlines.children..." + "...".join(
+        f"{chart}.figure" for chart in ids.EXPLORE_CHARTS) + ".."
+    for years in (["x", None], [2030, 1800], None):
+        answer = post_callback(client, charts, [(ids.EXPLORE_PLATFORMS, "value", ["netflix", 7]),
+                                                (ids.EXPLORE_TYPE, "value", {"a": 1}), (ids.EXPLORE_YEARS, "value", years),
+                                                (ids.THEME_STORE, "data", "dark")])
+        assert answer[ids.EXPLORE_ALERT]["children"]["props"]["color"] == "warning"
+    table = "..explore-top-table.children...explore-top-min-ratings.invalid...explore-top-csv-button.disabled.."
+    answer = post_callback(client, table, [(ids.EXPLORE_PLATFORMS, "value", ["netflix"]), (ids.EXPLORE_TYPE, "value", "all"),
+                                           (ids.EXPLORE_YEARS, "value", None), (ids.EXPLORE_TOP_MIN_RATINGS, "value", "lots")])
+    assert answer[ids.EXPLORE_TOP_MIN_RATINGS]["invalid"] is True
+    answer = post_callback(client, "explore-top-csv.data", [(ids.EXPLORE_TOP_CSV_BUTTON, "n_clicks", 1)],
+                           [(ids.EXPLORE_PLATFORMS, "value", ["hulu"]), (ids.EXPLORE_TYPE, "value", "movie"),
+                            (ids.EXPLORE_YEARS, "value", None), (ids.EXPLORE_TOP_MIN_RATINGS, "value", 0)])
+    assert answer["explore-top-csv"]["data"]["content"].startswith("rank,title,platform")
+
+
+# ---------------------------------------------------------------------------------------------- browser
+def checked_platforms(dash_duo) -> list[str]:
+    """The ticked platform boxes."""
+    boxes = dash_duo.find_elements(f"#{ids.EXPLORE_PLATFORMS} input")
+    return sorted(box.get_attribute("value") for box in boxes if box.is_selected())
+
+
+def checked_type(dash_duo) -> str:
+    """The selected content type."""
+    return next(radio.get_attribute("value") for radio in dash_duo.find_elements(f"#{ids.EXPLORE_TYPE} input")
+                if radio.is_selected())
+
+
+def wait_until(condition, timeout: float = 10, what: str = "condition"):
+    """Poll until condition() is truthy; its value."""
+    end = time.time() + timeout
+    while time.time() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.browser
+def test_browser_charts_filters_url_and_history(dash_duo, app, data, bounds):
+    dash_duo.start_server(app)
+    # every chart renders, headline numbers are core.eda's
+    wait_until(lambda: len(dash_duo.find_elements(".js-plotly-plot")) >= len(ids.EXPLORE_CHARTS), 20, "charts")
+    wait_until(lambda: dash_duo.find_elements(f"#{ids.EXPLORE_CHART_TYPES} .bars"), 10, "bars")
+    assert dash_duo.find_element(f"#{ids.EXPLORE_KPI_TITLES}").text == f"{len(data.titles):,}"
+    wait_until(lambda: dash_duo.find_elements(f"#{ids.EXPLORE_TOP_TABLE} tbody tr"), 10, "top titles")
+
+    # a filter change writes the URL and updates the headline
+    dash_duo.find_element(f"#{ids.EXPLORE_TYPE} label[for$='movie'], #{ids.EXPLORE_TYPE} input[value='movie'] + label").click()
+    wait_until(lambda: "type=movie" in dash_duo.driver.current_url, 10, "URL with type=movie")
+    movies = f"{count(data, PLATFORMS, 'movie'):,}"
+    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", movies, timeout=10)
+
+    # a URL with a query restores the widgets
+    low, high = bounds[0] + 10, bounds[1] - 5
+    dash_duo.driver.get(f"{dash_duo.server_url}/?platforms=netflix&type=tv&years={low}-{high}")
+    expected = f"{count(data, ['netflix'], 'tv show', (low, high)):,}"
+    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", expected, timeout=10)
+    assert checked_platforms(dash_duo) == ["netflix"] and checked_type(dash_duo) == "tv show"
+    inputs = dash_duo.find_elements(f"#{ids.EXPLORE_YEARS} input")
+    assert [int(box.get_attribute("value")) for box in inputs[:2]] == [low, high]
+
+    # another change, then back: the widgets follow the URL
+    dash_duo.find_element(f"#{ids.EXPLORE_PLATFORMS} input[value='hulu']").click()
+    wait_until(lambda: "hulu" in urlparse(dash_duo.driver.current_url).query, 10, "URL with hulu")
+    dash_duo.driver.back()
+    wait_until(lambda: checked_platforms(dash_duo) == ["netflix"], 10, "platforms restored by back")
+    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", expected, timeout=10)
+
+    # reset: every title again, clean URL; nothing went to the console
+    dash_duo.find_element(f"#{ids.EXPLORE_RESET}").click()
+    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{len(data.titles):,}", timeout=10)
+    assert urlparse(dash_duo.driver.current_url).query == ""
+    assert dash_duo.get_logs() == []
