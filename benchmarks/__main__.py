@@ -76,13 +76,20 @@ def module_present(name: str) -> bool:
         return False
 
 
+def takes_option(module: str, option: str) -> bool:
+    """True when `python -m module --help` lists the option."""
+    done = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    return option in done.stdout
+
+
 def run_part(module: str, data_dir: Path, quick: bool, *extra: str) -> Measured:
-    """`python -m module --data-dir DIR [--quick] extra...`, dropping --quick if the module does not take it."""
-    args = ["--data-dir", str(data_dir), *(["--quick"] if quick else []), *extra]
-    result = run_measured(module, *args)
-    if result.returncode == 2 and quick and "--quick" in result.stderr:
-        result = run_measured(module, "--data-dir", str(data_dir), *extra)
-    return result
+    """`python -m module --data-dir DIR [--quick] [--out TMP] extra...`: --quick only if the module takes it, and
+    its own results file (if it writes one) redirected to a temporary file, so the run leaves the repo as it was."""
+    args = ["--data-dir", str(data_dir), *(["--quick"] if quick and takes_option(module, "--quick") else []), *extra]
+    if takes_option(module, "--out"):
+        args += ["--out", str(Path(tempfile.mkdtemp(prefix="bench-part-")) / "out.md")]
+    return run_measured(module, *args)
 
 
 def embed(result: Measured, command: str) -> str:
