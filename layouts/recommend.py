@@ -1,8 +1,307 @@
-"""Recommend panel: pick a user and a title."""
+"""Recommend panel: pick a user and a title, get the predicted rating, what to watch next, similar titles and
+a short profile of the user.
 
-from dash import html
+The pickers search on the server (`core.search`): the browser only ever holds ~20 options. Every choice lives in
+the URL query (`?user=123&title=ns42&k=5`): `layout(**query)` pre-fills the widgets from it (with readable labels),
+replacing invalid values with an inline notice. This module only builds components; `callbacks/recommend.py`
+wires them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from core import Catalog, search
+from core.errors import InvalidQuery, NotFound
+from layouts import ids
+from layouts.figures import PLATFORM_COLORS
+from layouts.state import catalog
+from layouts.tables import csv_download_button
+from layouts.urlstate import from_query_string, to_query_string
+
+DEFAULT_K, MIN_K, MAX_K = 10, 5, 30
+SIMILAR_K = 8
+OPTION_LIMIT = 20
+MAX_USER_ID = 10**12
+K_MESSAGE = f"Enter a whole number of recommendations from {MIN_K} to {MAX_K}."
+TYPE_NAMES = {"movie": "Movie", "tv show": "TV show"}
+LOADING_TEXT = "Scoring titles… the first request of a session loads the model and can take up to a minute."
 
 
+# ---------------------------------------------------------------------------------------------- parsing
+def parse_user(value: object) -> int:
+    """A user id (positive whole number) from a widget or URL value; InvalidQuery otherwise."""
+    if isinstance(value, bool) or value is None:
+        raise InvalidQuery("Choose a user")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    digits = search.parse_user_text(value) if not isinstance(value, int) else str(value)
+    if not digits or not 0 < int(digits) < MAX_USER_ID:
+        raise InvalidQuery(f"{value!s:.40} is not a user id: user ids are whole numbers like 1 or 2718")
+    return int(digits)
+
+
+def parse_title(value: object, titles: pd.DataFrame) -> str:
+    """A title id of the catalogue ('ns42'); InvalidQuery when empty, NotFound when the catalogue lacks it."""
+    if value is None or not str(value).strip():
+        raise InvalidQuery("Choose a title")
+    option = search.title_option(titles, value)
+    if option is None:
+        raise NotFound(f"There is no title with id {str(value)[:40]!r} in the catalogues")
+    return option[0]
+
+
+def parse_k(value: object) -> int:
+    """The number of recommendations: a whole number from MIN_K to MAX_K; InvalidQuery otherwise."""
+    if value is None or isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
+        raise InvalidQuery(K_MESSAGE)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidQuery(K_MESSAGE) from None
+    if not number.is_integer() or not MIN_K <= number <= MAX_K:
+        raise InvalidQuery(K_MESSAGE)
+    return int(number)
+
+
+# ---------------------------------------------------------------------------------------------- URL state
+@dataclass(frozen=True)
+class RecommendState:
+    """The panel's choices: user id and title id (None: not chosen yet) and the number of recommendations."""
+
+    user: int | None = None
+    title: str | None = None
+    k: int = DEFAULT_K
+
+
+def state_from_query(query: dict[str, str], data: Catalog) -> tuple[RecommendState, list[str]]:
+    """The choices in URL query parameters, and a note for each invalid one (dropped: left empty or default)."""
+    values: dict[str, object] = {}
+    notes = []
+    readers = {"user": parse_user, "title": lambda text: parse_title(text, data.titles), "k": parse_k}
+    for key, read in readers.items():
+        text = query.get(key)
+        if text is None or not str(text).strip():
+            continue
+        try:
+            values[key] = read(text)
+        except (InvalidQuery, NotFound) as exc:
+            notes.append(f"{key}: {exc}")
+    return RecommendState(**values), notes
+
+
+def query_string(state: RecommendState) -> str:
+    """'?user=1&title=ns42&k=5' ('' when nothing is chosen; the default k is left out)."""
+    return to_query_string({"user": state.user, "title": state.title,
+                            "k": state.k if state.k != DEFAULT_K else None})
+
+
+def widget_state(user: object, title: object, k: object, data: Catalog, current: RecommendState) -> RecommendState:
+    """The choices of the widgets; an invalid value keeps what the URL says (so a half-typed k is not written)."""
+    def read(parse, value, fallback, empty=None):
+        if value is None or value == "":
+            return empty
+        try:
+            return parse(value)
+        except (InvalidQuery, NotFound):
+            return fallback
+
+    return RecommendState(user=read(parse_user, user, current.user),
+                          title=read(lambda v: parse_title(v, data.titles), title, current.title),
+                          k=read(parse_k, k, current.k, empty=current.k))
+
+
+def new_search(current: str | None, user: object, title: object, k: object, data: Catalog) -> str | None:
+    """The query string to push for the widget values, or None when the URL already says the same.
+
+    Dash also fires the URL writer when the page renders (first load, reload, back button); writing then would
+    push a duplicate history entry and trap the back button, so only real changes count.
+    """
+    now, _ = state_from_query(from_query_string(current), data)
+    wanted = widget_state(user, title, k, data, now)
+    return None if wanted == now else query_string(wanted)
+
+
+# ---------------------------------------------------------------------------------------------- options
+def user_options(users: pd.DataFrame, text: object, selected: object = None,
+                 limit: int = OPTION_LIMIT) -> list[dict]:
+    """Dropdown options of the users matching the typed text (most active first; no text: the most active).
+
+    A typed id of nobody in the data is offered as a new user (cold start); the selected user always stays in
+    the list (the dropdown clears a value missing from its options).
+    """
+    found = search.search_users(users, text, limit)
+    digits = search.parse_user_text(text) if text else ""
+    if digits and 0 < int(digits) < MAX_USER_ID and not search.has_user(users, int(digits)):
+        found.insert(0, search.user_option(users, int(digits)))
+    try:
+        chosen = parse_user(selected) if selected not in (None, "") else None
+    except InvalidQuery:
+        chosen = None
+    if chosen is not None and all(value != chosen for value, _ in found):
+        found.append(search.user_option(users, chosen))
+    return [{"label": label, "value": value} for value, label in found]
+
+
+def title_options(titles: pd.DataFrame, text: object, selected: object = None,
+                  limit: int = OPTION_LIMIT) -> list[dict]:
+    """Dropdown options of the titles matching the typed text (best match first; no text: the most rated).
+
+    `search` holds the accent-folded label and the id, so the dropdown's own filter keeps every server match.
+    """
+    found = search.search_titles(titles, text, limit)
+    option = search.title_option(titles, selected) if selected not in (None, "") else None
+    if option is not None and all(value != option[0] for value, _ in found):
+        found.append(option)
+    return [{"label": label, "value": value, "search": f"{search.normalize(label)} {value}"}
+            for value, label in found]
+
+
+def examples(data: Catalog) -> list[tuple[int, str, str]]:
+    """Example choices for the empty state: (user id, title id, description), deterministic."""
+    users = data.users.sort_values(["n_ratings", "user_id"], ascending=[False, True])
+    titles = data.titles.sort_values(["n_ratings", "id"], ascending=[False, True])
+    if users.empty or titles.empty:
+        return []
+    out = [(int(users.iloc[0]["user_id"]), str(titles.iloc[0]["id"]), "the most active user")]
+    typical = users.iloc[min(len(users) - 1, len(users) // 20)]  # more active than 95% of users
+    second = titles[titles["platform"] != titles.iloc[0]["platform"]]
+    if len(users) > 1 and not second.empty:
+        out.append((int(typical["user_id"]), str(second.iloc[0]["id"]), "a regular viewer"))
+    new_user = int(data.users["user_id"].max()) + 1
+    out.append((new_user, str(titles.iloc[min(2, len(titles) - 1)]["id"]), "a new user (no ratings yet)"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- small parts
+def stars(value: float | None, size: str = "") -> html.Span:
+    """Five stars filled to the value (0-5), readable by screen readers."""
+    rating = 0.0 if value is None or pd.isna(value) else max(0.0, min(5.0, float(value)))
+    return html.Span(className=f"stars {size}".strip(), style={"--rating": f"{rating:.2f}"}, role="img",
+                     **{"aria-label": f"{rating:.1f} out of 5 stars"})
+
+
+def platform_badge(platform: object) -> html.Span:
+    """The platform's name on its colour."""
+    name = search.platform_name(platform)
+    return html.Span(name, className="platform-badge",
+                     style={"--platform-color": PLATFORM_COLORS.get(str(platform), "var(--bs-secondary)")})
+
+
+def section(title: str, caption: str, body_id: str, tools: object = None, class_name: str = "") -> dbc.Card:
+    """A result card: header with title, caption and optional tools (CSV button); a body filled by a callback."""
+    header = dbc.Row([
+        dbc.Col([html.H2(title, className="h6 mb-0", id=f"{body_id}-heading"),
+                 html.Small(caption, className="text-body-secondary", id=f"{body_id}-caption")], xs=True),
+        dbc.Col(tools, xs="auto") if tools is not None else None,
+    ], className="g-2 align-items-center")
+    return dbc.Card([dbc.CardHeader(header), dbc.CardBody(html.Div(id=body_id), className="recommend-card-body")],
+                    className=f"h-100 recommend-card {class_name}".strip())
+
+
+# ---------------------------------------------------------------------------------------------- pickers
+def picker_bar(data: Catalog, state: RecommendState) -> dbc.Card:
+    """User picker, title picker and the number of recommendations."""
+    user_field = dcc.Dropdown(
+        id=ids.RECOMMEND_USER, options=user_options(data.users, None, state.user), value=state.user,
+        placeholder="Type a user id, e.g. 42…", clearable=True, maxHeight=320, className="recommend-picker",
+        labels={"no_options_found": "No user id starts with that: type digits only",
+                "search": "Search user ids…"})
+    title_field = dcc.Dropdown(
+        id=ids.RECOMMEND_TITLE, options=title_options(data.titles, None, state.title), value=state.title,
+        placeholder="Type part of a title…", clearable=True, maxHeight=320, className="recommend-picker",
+        labels={"no_options_found": "No title matches: try fewer or other words", "search": "Search titles…"})
+    k_field = html.Div([
+        dbc.Input(id=ids.RECOMMEND_K, type="number", min=MIN_K, max=MAX_K, step=1, value=state.k, debounce=0.4,
+                  inputmode="numeric"),
+        dbc.FormFeedback(f"Enter {MIN_K}–{MAX_K}", type="invalid"),
+    ])
+    return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col([dbc.Label("User", html_for=ids.RECOMMEND_USER, class_name="filter-label"), user_field,
+                 dbc.FormText("Most active users first; a new id gets cold-start picks")], xs=12, md=4),
+        dbc.Col([dbc.Label("Title they liked", html_for=ids.RECOMMEND_TITLE, class_name="filter-label"),
+                 title_field, dbc.FormText("Search 'star wars', 'lord rings'… most rated first")], xs=12, md=6),
+        dbc.Col([dbc.Label("Recommendations", html_for=ids.RECOMMEND_K, class_name="filter-label"), k_field,
+                 dbc.FormText(f"{MIN_K} to {MAX_K}")], xs=12, md=2),
+    ], class_name="g-3")), class_name="mb-3 recommend-pickers")
+
+
+def example_links(data: Catalog) -> list:
+    """'Try: User 1 · The Grand Seduction' links that fill the pickers."""
+    links = []
+    for user_id, title_id, who in examples(data):
+        option = search.title_option(data.titles, title_id)
+        title_text = option[1].split(" · ")[0] if option else title_id
+        link = dcc.Link([html.Strong(f"User {user_id}"), f" · {title_text}"],
+                        href=f"/recommend{query_string(RecommendState(user_id, title_id))}",
+                        className="recommend-example")
+        links.append(html.Li([link, html.Span(f" — {who}", className="text-body-secondary small")],
+                             className="mb-1"))
+    return links
+
+
+def empty_state(data: Catalog) -> html.Div:
+    """What to do when nothing is chosen yet, with example choices."""
+    return html.Div(dbc.Card(dbc.CardBody([
+        html.Div("🎬", className="recommend-empty-icon", **{"aria-hidden": "true"}),
+        html.H2("Pick a user and a title", className="h5"),
+        html.P(["Choose a user (type their id) and a title they watched. You'll see how much they would like it, ",
+                "what to watch next and why, similar titles, and what the user usually rates."],
+               className="text-body-secondary mb-3"),
+        html.Div("Try:", className="fw-semibold small text-uppercase text-body-secondary mb-1"),
+        html.Ul(example_links(data), className="list-unstyled mb-0"),
+    ]), class_name="recommend-empty-card"), id=ids.RECOMMEND_EMPTY)
+
+
+def results_grid() -> html.Div:
+    """The result cards (filled by the results callback)."""
+    return html.Div([
+        dbc.Row([
+            dbc.Col(section("Predicted rating", "How this user would rate the title", ids.RECOMMEND_SCORE),
+                    xs=12, lg=4),
+            dbc.Col(section("User profile", "What this user has rated so far", ids.RECOMMEND_PROFILE), xs=12, lg=8),
+        ], class_name="g-3 mb-3"),
+        dbc.Row([
+            dbc.Col(section("Recommended next", "Titles this user has not rated, best match first",
+                            ids.RECOMMEND_RECS,
+                            csv_download_button(ids.RECOMMEND_RECS_CSV_BUTTON, ids.RECOMMEND_RECS_CSV)),
+                    xs=12, xl=8),
+            dbc.Col(section("Similar titles", "Closest in genre, description and people", ids.RECOMMEND_SIMILAR,
+                            csv_download_button(ids.RECOMMEND_SIMILAR_CSV_BUTTON, ids.RECOMMEND_SIMILAR_CSV)),
+                    xs=12, xl=4),
+        ], class_name="g-3"),
+    ], id=ids.RECOMMEND_RESULTS)
+
+
+def link_alert(notes: list[str]) -> dbc.Alert | None:
+    """A notice that some URL parameters were invalid and left out."""
+    if not notes:
+        return None
+    return dbc.Alert([html.Strong("Some settings in this link were not valid and were left out: "),
+                      html.Ul([html.Li(note) for note in notes], className="mb-0 small")],
+                     id=ids.RECOMMEND_LINK_ALERT, color="warning", dismissable=True, class_name="py-2")
+
+
+# ---------------------------------------------------------------------------------------------- page
 def layout(**query: str) -> html.Div:
-    """The Recommend page."""
-    return html.Div(html.H2("Recommend", className="h4"))
+    """The Recommend page, pickers pre-filled from the URL query."""
+    data = catalog()
+    state, notes = state_from_query(query, data)
+    return html.Div([
+        html.Div([html.H1("Recommend titles", className="h4 mb-0"),
+                  html.Span("Pick a user and a title: predicted rating, what to watch next and why, similar titles",
+                            className="text-body-secondary small")], className="mb-3"),
+        picker_bar(data, state),
+        link_alert(notes),
+        html.Div(id=ids.RECOMMEND_ALERT, **{"aria-live": "polite"}),
+        empty_state(data),
+        dcc.Loading(results_grid(), type="circle", delay_show=200, color="var(--bs-primary)",
+                    overlay_style={"visibility": "visible", "opacity": 0.45, "filter": "blur(1px)"},
+                    custom_spinner=html.Div([dbc.Spinner(color="primary"),
+                                             html.Div(LOADING_TEXT, className="small mt-2 recommend-loading-text")],
+                                            className="recommend-loading text-center")),
+    ], className="recommend-panel")

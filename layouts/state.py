@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import dash
 
 from core import Catalog
@@ -15,3 +18,33 @@ def app_state() -> dict:
 def catalog() -> Catalog:
     """The catalog of the running app."""
     return app_state()["catalog"]
+
+
+_RECOMMENDER_LOCK = threading.Lock()  # guards creating each app's own lock
+
+
+def recommender_data_dir(data: Catalog) -> Path:
+    """The raw data dir the catalog was built from (the generated demo data's dir for the demo)."""
+    if data.is_demo:
+        from core.demo import ensure_demo_raw
+
+        return ensure_demo_raw()
+    return Path(data.source)
+
+
+def recommender():
+    """The app's fitted recommender: loaded once per process on first use (saved model or a fresh fit; the
+    first call can take up to a minute on the real data), then shared by every request. Thread-safe: concurrent
+    first requests wait for the one load. A failed load raises (StreamingError) and is retried next time."""
+    state = app_state()
+    model = state.get("recommender")
+    if model is not None:
+        return model
+    with _RECOMMENDER_LOCK:
+        lock = state.setdefault("recommender_lock", threading.Lock())
+    with lock:
+        if state.get("recommender") is None:
+            from core import load_recommender
+
+            state["recommender"] = load_recommender(recommender_data_dir(catalog()))
+        return state["recommender"]
