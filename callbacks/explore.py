@@ -104,11 +104,13 @@ def filters_sync(trigger: str | None, widgets: tuple, search: str | None, on_pan
     if trigger == ids.EXPLORE_URL:
         if not on_panel:
             return keep  # leaving the panel: the page is about to change
-        state, _ = state_from_query(from_query_string(search), bounds)
+        state, _ = state_from_query(from_query_string(search if isinstance(search, str) else ""), bounds)
         platforms, content_type, years, min_ratings = widgets
         wanted = (list(state.platforms), state.content_type, list(state.years), state.min_ratings)
-        same = (set(platforms or []) == set(state.platforms), content_type == state.content_type,
-                list(years or []) == list(state.years), min_ratings == state.min_ratings)
+        current = (sorted(map(str, platforms)) if isinstance(platforms, list) else platforms, content_type,
+                   list(years) if isinstance(years, list) else years, min_ratings)
+        same = (current[0] == sorted(state.platforms), current[1] == wanted[1], current[2] == wanted[2],
+                current[3] == wanted[3])
         return (no_update, *(no_update if unchanged else value for unchanged, value in zip(same, wanted)))
     return (query_string(*widgets, bounds), *keep[1:])
 
@@ -212,6 +214,10 @@ def download_top_titles(n_clicks, platforms, content_type, years, min_ratings):
 )
 def sync_filters(platforms, content_type, years, min_ratings, search, reset_clicks, pathname):
     """Keep filters and URL query in step: widgets -> URL (a history entry), URL (back/forward) -> widgets, reset."""
-    on_panel = not strip_relative_path(pathname or "/")  # the Explore page is the app's root
-    return filters_sync(ctx.triggered_id, (platforms, content_type, years, min_ratings), search, on_panel,
-                        eda.year_bounds(catalog().titles))
+    try:
+        on_panel = not strip_relative_path(pathname if isinstance(pathname, str) else "/")  # Explore is the root
+        return filters_sync(ctx.triggered_id, (platforms, content_type, years, min_ratings), search, on_panel,
+                            eda.year_bounds(catalog().titles))
+    except Exception:  # noqa: BLE001 -- keep the page as it is rather than fail
+        logger.exception("explore: filter/URL sync failed")
+        return (no_update,) * 5

@@ -76,7 +76,7 @@ def make_filters(platforms: object, content_type: object, years: object,
     if isinstance(platforms, str) or not isinstance(platforms, (list, tuple)):
         raise InvalidQuery("platforms must be a list of platform names")
     chosen = {parse_platform(p) for p in platforms}
-    kind = "all" if content_type in (None, "") else parse_content_type(content_type)
+    kind = "all" if content_type is None or content_type == "" else parse_content_type(content_type)
     return Filters(platforms=tuple(p for p in PLATFORMS if p in chosen), content_type=kind,
                    years=make_year_range(years, bounds))
 
@@ -91,7 +91,7 @@ def make_year_range(years: object, bounds: tuple[int, int]) -> tuple[int, int] |
         raise InvalidQuery(message)
     try:
         start, end = (_whole(value) for value in years)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidQuery(message) from None
     if not low <= start <= end <= high:
         raise InvalidQuery(message)
@@ -99,7 +99,7 @@ def make_year_range(years: object, bounds: tuple[int, int]) -> tuple[int, int] |
 
 
 def _whole(value: object) -> int:
-    """An int from an int, a whole float or an integer string (TypeError/ValueError otherwise)."""
+    """An int from an int, a whole float or an integer string (TypeError/ValueError/OverflowError otherwise)."""
     if isinstance(value, bool):
         raise TypeError("a boolean is not a year")
     number = float(value) if isinstance(value, str) else value

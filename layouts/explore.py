@@ -98,7 +98,7 @@ def parse_min_ratings(value: object) -> int:
         raise InvalidQuery(message)
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidQuery(message) from None
     if not number.is_integer() or not 0 <= number <= MAX_MIN_RATINGS:
         raise InvalidQuery(message)

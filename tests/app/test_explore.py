@@ -258,6 +258,24 @@ def test_filters_sync_writes_the_url_reads_it_back_and_resets():
         "", list(PLATFORMS), "all", list(BOUNDS), panel.DEFAULT_MIN_RATINGS)
 
 
+HOSTILE = [None, "", "netflix", 7, -1, 10**400, 1e308, float("nan"), True, [], [None], ["netflix", 7], [{"a": 1}],
+           [2000], [2000, "x"], [10**400, 2000], {"a": 1}, "<script>", "2000-2010", [[2000, 2010]]]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=repr)
+def test_pure_callback_functions_never_raise_on_hostile_values(data, value):
+    """Whatever a browser sends, the functions answer (a message, not an exception)."""
+    view = cb.explore_view(data, value, value, value, value)
+    assert len(view.outputs()) == 2 + len(ids.EXPLORE_CHARTS)
+    view = cb.explore_view(data, ["netflix"], "all", value, "dark")
+    assert view.alert is None or view.alert.color in ("warning", "info")
+    table, invalid, disabled = cb.top_titles_view(data, ["netflix"], "all", None, value)
+    assert isinstance(invalid, bool) and isinstance(disabled, bool)
+    assert isinstance(panel.query_string(value, value, value, value, BOUNDS), str)
+    for trigger in (ids.EXPLORE_PLATFORMS, ids.EXPLORE_URL, ids.EXPLORE_RESET, None):
+        assert len(cb.filters_sync(trigger, (value, value, value, value), value, True, BOUNDS)) == 5
+
+
 def post_callback(client, output: str, inputs: list[tuple[str, str, object]], state=()) -> dict:
     """Call a callback over HTTP like the browser does; the JSON response."""
     outputs = [{"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
