@@ -50,13 +50,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(data_dir: Path | None, port: int, workers: int, log_path: Path) -> subprocess.Popen:
-    """gunicorn with `workers` sync workers serving app:server on 127.0.0.1:port (its own process group)."""
+def start_gunicorn(data_dir: Path | None, port: int, workers: int, log_path: Path,
+                   threads: int = 1) -> subprocess.Popen:
+    """gunicorn with `workers` workers (sync; gthread with `threads` > 1) serving app:server on 127.0.0.1:port, in
+    its own process group."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if data_dir is not None:
         env["STREAMING_DATA_DIR"] = str(data_dir)
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-               "--timeout", "120", "--backlog", "2048", "--log-level", "warning", "app:server"]
+               "--timeout", "120", "--backlog", "2048", "--log-level", "warning",
+               *(["--threads", str(threads)] if threads > 1 else []), "app:server"]
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 -- closed with the process
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -346,6 +349,7 @@ def read_failures(prefix: Path) -> list[str]:
 def markdown(rows: list[Row], args, notes: list[str], failures: list[str], server_errors: int, plan: dict) -> str:
     """The results as a markdown section."""
     overall = next((r for r in rows if r.name == "overall"), None)
+    kind = "sync workers" if args.threads <= 1 else f"gthread workers with {args.threads} threads each"
     verdict = ""
     if overall is not None:
         ok = overall.failures == 0 and overall.p95 <= 200
@@ -359,7 +363,7 @@ def markdown(rows: list[Row], args, notes: list[str], failures: list[str], serve
         "",
         verdict,
         "",
-        f"Setup: gunicorn {args.workers} sync workers on 127.0.0.1, Locust {locust_version()} headless (FastHttpUser) "
+        f"Setup: gunicorn {args.workers} {kind} on 127.0.0.1, Locust {locust_version()} headless (FastHttpUser) "
         f"in the same machine ({os.cpu_count()} cores shared by server and load generator), {args.users} users "
         f"spawned at {args.spawn_rate}/s, {args.seconds} s, each user waiting {args.wait_min:g}-{args.wait_max:g} s "
         f"between requests (closed loop), data `{args.data_dir or 'demo'}`.",
@@ -386,10 +390,10 @@ def locust_version() -> str:
 
 # ---------------------------------------------------------------------------------------------- main
 def run_load(data_dir: Path | None, users: int = 200, seconds: int = 30, workers: int = 2, wait_min: float = 1.0,
-             wait_max: float = 3.0, spawn_rate: float | None = None, out: Path | None = None) -> str:
+             wait_max: float = 3.0, spawn_rate: float | None = None, out: Path | None = None, threads: int = 1) -> str:
     """The whole load test; returns the markdown section (also written to `out`)."""
     args = argparse.Namespace(data_dir=data_dir, users=users, seconds=seconds, workers=workers, wait_min=wait_min,
-                              wait_max=wait_max, spawn_rate=spawn_rate or max(1, users // 5))
+                              wait_max=wait_max, spawn_rate=spawn_rate or max(1, users // 5), threads=threads)
     if data_dir is not None or os.environ.get("STREAMING_DATA_DIR"):
         from core.catalog import raw_dir_or_demo
         from core.etl import run_etl
@@ -398,7 +402,7 @@ def run_load(data_dir: Path | None, users: int = 200, seconds: int = 30, workers
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_gunicorn(data_dir, port, workers, work / "gunicorn.log")
+    server = start_gunicorn(data_dir, port, workers, work / "gunicorn.log", threads)
     try:
         ready = wait_until_ready(base, server, ("/api/health", "/_dash-layout"))
         print(f"gunicorn ready on {base} after {ready:.1f} s; building the request plan", flush=True)
@@ -436,7 +440,8 @@ def run_load(data_dir: Path | None, users: int = 200, seconds: int = 30, workers
     log_text = (work / "gunicorn.log").read_text(encoding="utf-8", errors="replace")
     text = markdown(read_stats(work / "locust"), args, notes, read_failures(work / "locust"),
                     log_text.count("Traceback"), plan)
-    header = (f"# Load test\n\n`python -m benchmarks.load --users {users} --seconds {seconds}` on "
+    flags = f" --threads {threads}" if threads > 1 else ""
+    header = (f"# Load test\n\n`python -m benchmarks.load --users {users} --seconds {seconds}{flags}` on "
               f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.node() and 'this machine'}: "
               f"{os.cpu_count()} cores, Python {platform.python_version()}.\n\n")
     out = out or RESULTS / "load.md"
@@ -451,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread workers)")
     parser.add_argument("--wait-min", type=float, default=1.0, help="think time per user, lower bound (s)")
     parser.add_argument("--wait-max", type=float, default=3.0, help="think time per user, upper bound (s)")
     parser.add_argument("--spawn-rate", type=float, help="users started per second (default users/5)")
@@ -458,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data_dir = args.data_dir.resolve() if args.data_dir else None
     text = run_load(data_dir, args.users, args.seconds, args.workers, args.wait_min, args.wait_max, args.spawn_rate,
-                    args.out)
+                    args.out, args.threads)
     print(text)
     return 0
 
