@@ -143,3 +143,49 @@ def test_answers_carry_only_their_own_inputs(app, dependencies):
     for platform, text in answers:
         others = [names[p] for p in platforms if p != platform]
         assert names[platform] in text and not any(name in text for name in others), (platform, text)
+
+
+# ---------------------------------------------------------------------------------------------- recommendations
+@pytest.fixture(scope="module")
+def demo_app():
+    """The app over the generated demo data: its recommender fits in seconds, whatever data CI points at."""
+    pytest.importorskip("core.recommender", reason="the recommender has not landed yet")
+    from app import create_app
+    from core.demo import ensure_demo_raw
+
+    return create_app(ensure_demo_raw())
+
+
+def test_concurrent_recommendations_each_for_their_own_user(demo_app):
+    """Sessions ask for recommendations at once, the first ones while the model is still loading: each gets the
+    answer for its own user, title and k (the same as asked alone)."""
+    dependencies = {d["output"]: d for d in demo_app.server.test_client().get("/_dash-dependencies").get_json()
+                    if d.get("clientside_function") is None}
+    recs_id = getattr(ids, "RECOMMEND_RECS", None)
+    if recs_id is None or not any(f"{recs_id}." in output for output in dependencies):
+        pytest.skip("no callback writes the recommendations yet")
+    dependency = find_callback(dependencies, recs_id)
+    catalog = demo_app.server.extensions["streaming"]["catalog"]
+    users = catalog.users.sort_values("n_ratings", ascending=False)["user_id"].tolist()
+    titles = catalog.titles.sort_values("n_ratings", ascending=False)["id"].tolist()
+    bodies = []
+    for session in range(THREADS):
+        user = users[session * 7] if session % 4 != 3 else None  # one session in four asks by title only
+        title = titles[session * 5] if session % 2 else None
+        values = {f"{ids.RECOMMEND_USER}.value": user, f"{ids.RECOMMEND_TITLE}.value": title,
+                  f"{ids.RECOMMEND_K}.value": 5 + session, f"{ids.THEME_STORE}.data": ("light", "dark")[session % 2]}
+        bodies.append(payload(dependency, values))
+
+    start = threading.Barrier(THREADS)
+
+    def burst(session: int) -> list[str]:
+        client = demo_app.server.test_client()
+        start.wait()  # every session at once, on a model not loaded yet
+        return [post(client, bodies[session]) for _ in range(3)]
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        concurrent = list(pool.map(burst, range(THREADS)))
+    serial = [post(demo_app.server.test_client(), body) for body in bodies]
+    assert len(set(serial)) == THREADS, "different users and titles should get different answers"
+    for session, answers in enumerate(concurrent):
+        assert all(answer == serial[session] for answer in answers), f"session {session} got another answer"
