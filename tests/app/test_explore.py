@@ -9,6 +9,7 @@ import json
 import time
 from urllib.parse import parse_qs, urlparse
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from dash import html, no_update
@@ -17,7 +18,7 @@ from callbacks import explore as cb
 from core import eda
 from core.config import PLATFORMS
 from layouts import explore as panel
-from layouts import ids
+from layouts import ids, tables
 
 BOUNDS = (1920, 2021)
 
@@ -87,6 +88,32 @@ def text_of(node) -> str:
 def is_message(figure: dict, message: str) -> bool:
     """True when the figure is an empty chart showing this message."""
     return not figure["data"] and [a["text"] for a in figure["layout"].get("annotations", [])] == [message]
+
+
+# ---------------------------------------------------------------------------------------------- tables helpers
+@pytest.mark.parametrize("raw, shown", [
+    ("the lord of the rings: part ii", "The Lord of the Rings: Part II"),
+    ("kids' tv", "Kids' TV"),
+    ("international tv shows", "International TV Shows"),
+    ("spider-man: into the spider-verse", "Spider-Man: Into the Spider-Verse"),
+    ("what's my line?", "What's My Line?"),
+    ("action & adventure", "Action & Adventure"),
+    ("united kingdom, united states", "United Kingdom, United States"),
+    (None, "—"),
+])
+def test_display_text_title_cases_data_text(raw, shown):
+    assert tables.display_text(raw) == shown
+
+
+def test_frame_table_csv_button_and_payload():
+    frame = pd.DataFrame({"title": ["the irishman"], "ratings": [1234]})
+    table = tables.frame_table(frame, {"title": "Title", "ratings": "Ratings"}, {"ratings": lambda v: f"{v:,}"},
+                               numeric=("ratings",))
+    assert text_of(table) == "Title Ratings The Irishman 1,234"
+    button = tables.csv_download_button("some-button", "some-download")
+    assert find(button, "some-button") is not None and find(button, "some-download") is not None
+    payload = tables.send_csv(frame, "x.csv")
+    assert payload["filename"] == "x.csv" and payload["content"] == "title,ratings\nthe irishman,1234\n"
 
 
 # ---------------------------------------------------------------------------------------------- URL state
