@@ -203,6 +203,147 @@ def section(title: str, caption: str, body_id: str, tools: object = None, class_
                     className=f"h-100 recommend-card {class_name}".strip())
 
 
+# ---------------------------------------------------------------------------------------------- result cards
+def hint(text: str) -> html.P:
+    """A muted line saying what to choose to fill a card."""
+    return html.P(text, className="recommend-hint mb-0")
+
+
+def problem(message: str, color: str = "warning") -> dbc.Alert:
+    """An inline message inside a card."""
+    return dbc.Alert(message, color=color, className="py-2 px-3 mb-0 small recommend-problem")
+
+
+def sentence(text: object) -> str:
+    """A message as a sentence: capital first letter and a final full stop."""
+    words = str(text).strip() or "Something went wrong"
+    words = words[0].upper() + words[1:]
+    return words if words.endswith((".", "!", "?")) else words + "."
+
+
+def verdict_class(predicted: float) -> str:
+    """CSS class of the verdict colour."""
+    return "good" if predicted >= 3.75 else "fair" if predicted >= 2.75 else "poor"
+
+
+def title_facts(row: dict | None) -> list:
+    """'Amazon Prime · Movie · 2014 · Drama, Comedy' of a titles row."""
+    if not row:
+        return []
+    parts: list = [platform_badge(row.get("platform"))]
+    kind = TYPE_NAMES.get(str(row.get("type")))
+    year = row.get("release_year")
+    extra = [kind, None if year is None or pd.isna(year) else str(int(year))]
+    genres = row.get("listed_in")
+    if isinstance(genres, str) and genres:
+        extra.append(search.title_case(", ".join(g.strip() for g in genres.split(",")[:3])))
+    parts.append(html.Span(" · ".join(x for x in extra if x), className="ms-2 small text-body-secondary"))
+    return parts
+
+
+def score_card(user_id: int, known_user: bool, row: dict, predicted: float, verdict: str) -> html.Div:
+    """The predicted rating as a number, stars and a plain verdict, with the title's facts and mean score."""
+    mean, count = row.get("score"), int(row.get("n_ratings") or 0)
+    context = (f"Everyone: {mean:.1f} / 5 from {count:,} rating{'s' if count != 1 else ''}"
+               if mean is not None and not pd.isna(mean) and count else "No ratings of this title yet")
+    basis = ("From their own ratings and those of similar users" if known_user
+             else "A new user: estimated from how everyone rates this title")
+    return html.Div([
+        html.Div([html.Span(f"{predicted:.1f}", className="recommend-score-value", id=f"{ids.RECOMMEND_SCORE}-value"),
+                  html.Span(" / 5", className="recommend-score-scale")], className="mb-1"),
+        stars(predicted, "stars-lg"),
+        html.Div(verdict, className=f"recommend-verdict mt-2 {verdict_class(predicted)}",
+                 id=f"{ids.RECOMMEND_SCORE}-verdict"),
+        html.P([f"User {user_id} on ", html.Strong(search.title_case(row.get("title")))],
+               className="mb-1 mt-2"),
+        html.Div(title_facts(row), className="mb-2"),
+        html.Div([stars(mean, "stars-sm"), html.Span(f" {context}", className="small text-body-secondary")]),
+        html.Div(basis, className="small text-body-secondary mt-1"),
+    ])
+
+
+def stat(name: str, value: str, element_id: str | None = None) -> dbc.Col:
+    """One number of the user profile."""
+    kwargs = {"id": element_id} if element_id else {}
+    return dbc.Col([html.Div(value, className="recommend-stat-value", **kwargs),
+                    html.Div(name, className="recommend-stat-name")], xs="auto", class_name="me-4")
+
+
+def profile_card(user_id: int, n_ratings: int, mean: float | None, genres: list[tuple[str, float | None]],
+                 figure) -> html.Div:
+    """How many ratings, their mean, favourite genres and the rating distribution chart."""
+    if not n_ratings:
+        return html.Div([
+            html.H3(f"User {user_id} · new user", className="h6"),
+            html.P("No ratings in the data yet, so there is no profile. Recommendations fall back to titles like the "
+                   "chosen one and to what most people rate highly (cold start).", className="mb-0 recommend-hint"),
+        ], id=f"{ids.RECOMMEND_PROFILE}-new")
+    genre_badges = [dbc.Badge([search.title_case(name), html.Span(f" {share:.0%}", className="opacity-75")
+                               if share is not None else None],
+                              color="secondary", class_name="me-1 mb-1 recommend-genre")
+                    for name, share in genres] or [html.Span("—", className="text-body-secondary")]
+    return dbc.Row([
+        dbc.Col([
+            html.H3(f"User {user_id}", className="h6"),
+            dbc.Row([stat("ratings", f"{n_ratings:,}", f"{ids.RECOMMEND_PROFILE}-count"),
+                     stat("mean rating", "—" if mean is None else f"{mean:.2f}")], class_name="g-0 mb-3"),
+            html.Div("Favourite genres", className="recommend-stat-name mb-1"),
+            html.Div(genre_badges, id=f"{ids.RECOMMEND_PROFILE}-genres"),
+        ], xs=12, md=5),
+        dbc.Col([html.Div("Ratings given", className="recommend-stat-name"),
+                 dcc.Graph(id=ids.RECOMMEND_PROFILE_CHART, figure=figure, style={"height": "170px"},
+                           config={"displayModeBar": False, "responsive": True})], xs=12, md=7),
+    ], class_name="g-3")
+
+
+def recs_table(frame: pd.DataFrame) -> html.Div:
+    """The recommendations: rank, title with platform and year, predicted rating in stars, match, reason."""
+    if frame.empty:
+        return hint("No titles left to recommend: this user has rated everything that matches.")
+    rows = []
+    for record in frame.to_dict("records"):
+        year = record.get("release_year")
+        rows.append(html.Tr([
+            html.Td(str(record["rank"]), className="text-end text-body-secondary"),
+            html.Td([html.Div(search.title_case(record["title"]), className="fw-semibold"),
+                     html.Div([platform_badge(record["platform"]),
+                               html.Span("" if year is None or pd.isna(year) else f" {int(year)}",
+                                         className="small text-body-secondary ms-1")])]),
+            html.Td([stars(record["predicted_rating"], "stars-sm"),
+                     html.Span(f" {record['predicted_rating']:.1f}", className="small")],
+                    className="text-nowrap"),
+            html.Td(f"{record['score']:.0%}" if record.get("score") is not None else "—", className="text-end"),
+            html.Td(sentence(record.get("reason") or ""), className="recommend-reason"),
+        ], className="recommend-row"))
+    header = html.Thead(html.Tr([html.Th("#", className="text-end"), html.Th("Title"), html.Th("Predicted"),
+                                 html.Th("Match", className="text-end",
+                                         title="Overall match: predicted rating blended with similarity"),
+                                 html.Th("Why")]))
+    return dbc.Table([header, html.Tbody(rows)], striped=True, hover=True, size="sm", responsive=True,
+                     class_name="mb-0 align-middle result-table recommend-table", id=ids.RECOMMEND_RECS_TABLE)
+
+
+def similar_list(frame: pd.DataFrame) -> html.Div:
+    """Similar titles with platform, year and a similarity bar."""
+    if frame.empty:
+        return hint("No similar titles found.")
+    items = []
+    for record in frame.to_dict("records"):
+        year = record.get("release_year")
+        similarity = max(0.0, min(1.0, float(record.get("similarity") or 0.0)))
+        items.append(dbc.ListGroupItem([
+            html.Div([html.Span(search.title_case(record["title"]), className="fw-semibold me-2"),
+                      html.Span(f"{similarity:.0%}", className="small text-body-secondary",
+                                title="Similarity to the chosen title")],
+                     className="d-flex justify-content-between"),
+            html.Div([platform_badge(record["platform"]),
+                      html.Span("" if year is None or pd.isna(year) else f" {int(year)}",
+                                className="small text-body-secondary ms-1")], className="mb-1"),
+            html.Div(html.Span(style={"width": f"{similarity:.0%}"}), className="recommend-similarity"),
+        ], class_name="px-0 recommend-similar-item"))
+    return dbc.ListGroup(items, flush=True, class_name="recommend-similar")
+
+
 # ---------------------------------------------------------------------------------------------- pickers
 def picker_bar(data: Catalog, state: RecommendState) -> dbc.Card:
     """User picker, title picker and the number of recommendations."""
