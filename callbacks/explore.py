@@ -148,8 +148,9 @@ def top_titles_view(cat: Catalog, platforms: object, content_type: object, years
     """(table or message, min-ratings input invalid?, CSV button disabled?) for the widget values."""
     try:
         min_count = parse_min_ratings(min_ratings)
-    except InvalidQuery as exc:
-        return html.Div(f"{exc}.", className="p-3 text-danger"), True, True
+    except InvalidQuery:  # the field itself says what is allowed
+        return html.Div("Fix the minimum number of ratings to see the table.",
+                        className="p-3 text-body-secondary"), True, True
     try:
         top = top_titles_frame(cat, platforms, content_type, years, min_count)
     except InvalidQuery as exc:

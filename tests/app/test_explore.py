@@ -257,7 +257,7 @@ def test_top_titles_view_table_and_invalid_minimum(data, bounds):
     assert len(rows) == min(panel.TOP_TITLES, int(data.titles["score"].notna().sum()))
     for bad in (None, "", "abc", -1, 2.5, 10**9):
         message, invalid, disabled = cb.top_titles_view(data, list(PLATFORMS), "all", list(bounds), bad)
-        assert invalid and disabled and "whole number" in message.children
+        assert invalid and disabled and "minimum number of ratings" in message.children
     message, invalid, disabled = cb.top_titles_view(data, list(PLATFORMS), "all", list(bounds), 100_000)
     assert not invalid and disabled and "No title" in message.children
 
