@@ -255,7 +255,7 @@ def guarded_view(data: Catalog, get_model, user, title, k, theme) -> ResultsView
 def csv_filename(*parts: object) -> str:
     """'recommendations-user-1-as1.csv': safe characters only."""
     text = "-".join(str(part) for part in parts if part not in (None, ""))
-    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-") + ".csv"
+    return re.sub(r"[^a-z0-9_]+", "-", text.lower()).strip("-") + ".csv"
 
 
 # ---------------------------------------------------------------------------------------------- pickers

@@ -388,7 +388,7 @@ def example_links(data: Catalog) -> list:
 def empty_state(data: Catalog) -> html.Div:
     """What to do when nothing is chosen yet, with example choices."""
     return html.Div(dbc.Card(dbc.CardBody([
-        html.Div("🎬", className="recommend-empty-icon", **{"aria-hidden": "true"}),
+        html.Div("★", className="recommend-empty-icon", **{"aria-hidden": "true"}),
         html.H2("Pick a user and a title", className="h5"),
         html.P(["Choose a user (type their id) and a title they watched. You'll see how much they would like it, ",
                 "what to watch next and why, similar titles, and what the user usually rates."],
@@ -411,7 +411,7 @@ def results_grid() -> html.Div:
                             ids.RECOMMEND_RECS,
                             csv_download_button(ids.RECOMMEND_RECS_CSV_BUTTON, ids.RECOMMEND_RECS_CSV)),
                     xs=12, xl=8),
-            dbc.Col(section("Similar titles", "Closest in genre, description and people", ids.RECOMMEND_SIMILAR,
+            dbc.Col(section("Similar titles", "By genre, description and people", ids.RECOMMEND_SIMILAR,
                             csv_download_button(ids.RECOMMEND_SIMILAR_CSV_BUTTON, ids.RECOMMEND_SIMILAR_CSV)),
                     xs=12, xl=4),
         ], class_name="g-3"),
