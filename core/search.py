@@ -48,7 +48,8 @@ def normalize(text: object) -> str:
 
 
 def title_case(text: object) -> str:
-    """Readable title case of lower-case data text: 'the lord of the rings: part ii' -> 'The Lord of the Rings: Part II'.
+    """Readable title case of lower-case data text ('the lord of the rings: part ii' -> 'The Lord of the Rings:
+    Part II').
 
     Each word (and each hyphen- or slash-joined part) gets a capital first letter; short joining words stay
     lower-case except at the start or after a colon; Roman numerals become upper-case. None -> ''.
