@@ -38,11 +38,11 @@ def navbar(catalog: Catalog) -> dbc.Navbar:
     links = [dbc.NavItem(dbc.NavLink(label, href=path, active="exact")) for _, path, label, _ in PAGES]
     return dbc.Navbar(dbc.Container([
         dbc.NavbarBrand("Streaming Atlas", href="/", className="fw-semibold"),
-        dbc.Nav(links, pills=True, className="me-auto"),
+        dbc.Nav(links, pills=True, className="me-auto flex-nowrap"),
         html.Div([data_badge(catalog),
                   dbc.Switch(id=ids.THEME_SWITCH, label="Dark", value=False, className="mb-0 ms-3")],
                  className="d-flex align-items-center"),
-    ], fluid=True), className="mb-3 border-bottom app-navbar")
+    ], fluid=True, className="flex-wrap gap-2"), expand=True, className="mb-3 border-bottom app-navbar")
 
 
 def frame(catalog: Catalog) -> html.Div:
