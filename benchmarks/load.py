@@ -352,8 +352,9 @@ def markdown(rows: list[Row], args, notes: list[str], failures: list[str], serve
     kind = "sync workers" if args.threads <= 1 else f"gthread workers with {args.threads} threads each"
     verdict = ""
     if overall is not None:
-        ok = overall.failures == 0 and overall.p95 <= 200
+        ok = overall.failures == 0 and server_errors == 0 and overall.p95 <= 200
         verdict = (f"**Goal (0 errors, p95 ≤ 200 ms): {'met' if ok else 'NOT met'}** — {overall.failures} errors, "
+                   f"{server_errors} server tracebacks (errors answered with an apology), "
                    f"p95 {overall.p95:.0f} ms overall.")
     lines = [
         "| endpoint group | requests | errors | req/s | p50 ms | p95 ms | p99 ms | mean ms |",
