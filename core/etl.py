@@ -21,6 +21,7 @@ import shutil
 import sys
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,9 @@ TEXT_COLUMNS = ["show_id", "type", "title", "director", "cast", "country", "date
                 "duration", "listed_in", "description"]
 LIST_COLUMNS = ["director", "cast", "country", "listed_in"]
 CONTENT_TYPES = ("movie", "tv show")
+# A line break followed by "id,movie," or "id,tv show," inside one field: records merged by a stray quote.
+SWALLOWED_RECORD = r"[\r\n]+[^,\r\n]*,(?:movie|tv show),"
+MAX_DURATION = 10_000  # minutes or seasons; the longest real title runs 312 minutes
 DURATION_PATTERN = r"^(\d+)\s*(min|mins|minutes?|seasons?)$"
 OUTPUT_FILES = ("titles.parquet", "ratings.parquet", "users.parquet", "activity.parquet", "manifest.json")
 # Unix seconds of 1970-01-01 and 2100-01-01: anything outside is a broken timestamp, not a rating date.
@@ -107,10 +111,15 @@ def fingerprint(paths: list[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
-def read_title_file(path: Path) -> pd.DataFrame:
+def read_title_file(path: Path, report: QualityReport | None = None) -> pd.DataFrame:
     """One raw catalogue as text columns, or a DataError naming the file and the problem."""
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
+                                index_col=False)
+        if report is not None and caught:
+            report.add(f"titles/{path.name}", "rows with more fields than the header: extra fields dropped", 1)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
@@ -119,7 +128,18 @@ def read_title_file(path: Path) -> pd.DataFrame:
     missing = [c for c in TITLE_COLUMNS if c not in frame.columns]
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing)}; expected {','.join(TITLE_COLUMNS)}")
+    _check_no_swallowed_records(frame, path)
     return frame[TITLE_COLUMNS]
+
+
+def _check_no_swallowed_records(frame: pd.DataFrame, path: Path) -> None:
+    """A stray quote makes the parser swallow the next lines into one field: stop rather than lose rows."""
+    for column in TITLE_COLUMNS:
+        swallowed = frame[column].str.contains(SWALLOWED_RECORD, case=False, regex=True, na=False)
+        if swallowed.any():
+            show_id = frame.loc[swallowed.idxmax(), "show_id"]
+            raise DataError(f"{path}: unbalanced quote in the {column} of show_id {show_id!r} swallows the "
+                            "following lines; fix the quoting and run again")
 
 
 def read_rating_file(path: Path) -> pa.Table:
@@ -182,6 +202,8 @@ def move_misplaced_durations(frame: pd.DataFrame, scope: str, report: QualityRep
 def split_duration(duration: pd.Series, scope: str, report: QualityReport) -> pd.DataFrame:
     """'90 min' -> (90, 'min'); '1 season' / '3 seasons' -> (n, 'season'); anything else -> nulls."""
     parts = duration.str.extract(DURATION_PATTERN)
+    amount = pd.to_numeric(parts[0])
+    parts = parts.where(amount <= MAX_DURATION)  # beyond any real runtime or season count: a broken value
     unit = parts[1].str.startswith("season").map({True: "season", False: "min"}).where(parts[1].notna())
     report.add(scope, "duration unreadable: set to null", int((duration.notna() & parts[0].isna()).sum()))
     report.add(scope, "duration missing: duration_int/duration_type null", int(duration.isna().sum()))
@@ -240,7 +262,7 @@ def drop_unusable_titles(titles: pd.DataFrame, report: QualityReport) -> pd.Data
 
 def load_titles(title_files: dict[str, Path], report: QualityReport) -> pd.DataFrame:
     """All four catalogues, transformed and stacked."""
-    frames = [transform_titles(read_title_file(title_files[p]), p, report) for p in PLATFORMS]
+    frames = [transform_titles(read_title_file(title_files[p], report), p, report) for p in PLATFORMS]
     titles = drop_unusable_titles(pd.concat(frames, ignore_index=True), report)
     if titles.empty:
         raise DataError(f"{title_files[PLATFORMS[0]].parent}: no usable title in the four catalogues")
@@ -255,10 +277,9 @@ def load_ratings(rating_files: list[Path], title_ids: pd.Index, report: QualityR
                       ignore_index=True)
     report.add("ratings", "rows read", len(frame))
     frame = _drop_invalid_ratings(frame, report)
-    frame = _drop_duplicate_ratings(frame, len(title_ids), report)
     if frame.empty:
         raise DataError(f"{rating_files[0].parent}: no usable rating in the ratings files")
-    return frame
+    return _drop_duplicate_ratings(frame, len(title_ids), report)
 
 
 def _numeric_ratings(table: pa.Table, title_ids: pd.Index) -> pd.DataFrame:
@@ -371,9 +392,8 @@ def read_manifest(version_dir: Path) -> dict:
 
 def publish(tmp_dir: Path, out_dir: Path, fp: str) -> Path:
     """Move a finished temp folder into place and switch the `current` link to it atomically."""
-    version_dir = out_dir / f"v-{fp}"
-    if version_dir.exists():
-        shutil.rmtree(version_dir)
+    # A fresh name every run: the folder `current` points at is never touched before the link moves.
+    version_dir = out_dir / f"v-{fp}-{uuid.uuid4().hex[:8]}"
     os.replace(tmp_dir, version_dir)
     tmp_link = out_dir / f".current-{uuid.uuid4().hex}"
     tmp_link.symlink_to(version_dir.name)
