@@ -29,7 +29,7 @@ OPTION_LIMIT = 20
 MAX_USER_ID = 10**12
 K_MESSAGE = f"Enter a whole number of recommendations from {MIN_K} to {MAX_K}."
 TYPE_NAMES = {"movie": "Movie", "tv show": "TV show"}
-LOADING_TEXT = "Scoring titles… the first request of a session loads the model and can take up to a minute."
+LOADING_TEXT = "Scoring titles… the first request after the app starts loads the model: up to a minute."
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -385,7 +385,7 @@ def example_links(data: Catalog) -> list:
     return links
 
 
-def empty_state(data: Catalog) -> html.Div:
+def empty_state(data: Catalog, hidden: bool = False) -> html.Div:
     """What to do when nothing is chosen yet, with example choices."""
     return html.Div(dbc.Card(dbc.CardBody([
         html.Div("★", className="recommend-empty-icon", **{"aria-hidden": "true"}),
@@ -395,11 +395,11 @@ def empty_state(data: Catalog) -> html.Div:
                className="text-body-secondary mb-3"),
         html.Div("Try:", className="fw-semibold small text-uppercase text-body-secondary mb-1"),
         html.Ul(example_links(data), className="list-unstyled mb-0"),
-    ]), class_name="recommend-empty-card"), id=ids.RECOMMEND_EMPTY)
+    ]), class_name="recommend-empty-card"), id=ids.RECOMMEND_EMPTY, hidden=hidden)
 
 
-def results_grid() -> html.Div:
-    """The result cards (filled by the results callback)."""
+def results_grid(hidden: bool = False) -> html.Div:
+    """The result cards (filled by the results callback; hidden while nothing is chosen)."""
     return html.Div([
         dbc.Row([
             dbc.Col(section("Predicted rating", "How this user would rate the title", ids.RECOMMEND_SCORE),
@@ -415,7 +415,7 @@ def results_grid() -> html.Div:
                             csv_download_button(ids.RECOMMEND_SIMILAR_CSV_BUTTON, ids.RECOMMEND_SIMILAR_CSV)),
                     xs=12, xl=4),
         ], class_name="g-3"),
-    ], id=ids.RECOMMEND_RESULTS)
+    ], id=ids.RECOMMEND_RESULTS, hidden=hidden)
 
 
 def link_alert(notes: list[str]) -> dbc.Alert | None:
@@ -432,6 +432,7 @@ def layout(**query: str) -> html.Div:
     """The Recommend page, pickers pre-filled from the URL query."""
     data = catalog()
     state, notes = state_from_query(query, data)
+    chosen = state.user is not None or state.title is not None
     return html.Div([
         html.Div([html.H1("Recommend titles", className="h4 mb-0"),
                   html.Span("Pick a user and a title: predicted rating, what to watch next and why, similar titles",
@@ -439,8 +440,8 @@ def layout(**query: str) -> html.Div:
         picker_bar(data, state),
         link_alert(notes),
         html.Div(id=ids.RECOMMEND_ALERT, **{"aria-live": "polite"}),
-        empty_state(data),
-        dcc.Loading(results_grid(), type="circle", delay_show=200, color="var(--bs-primary)",
+        empty_state(data, hidden=chosen),
+        dcc.Loading(results_grid(hidden=not chosen), type="circle", delay_show=200, color="var(--bs-primary)",
                     overlay_style={"visibility": "visible", "opacity": 0.45, "filter": "blur(1px)"},
                     custom_spinner=html.Div([dbc.Spinner(color="primary"),
                                              html.Div(LOADING_TEXT, className="small mt-2 recommend-loading-text")],
