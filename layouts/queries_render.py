@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.config import PLATFORMS
+from core.text import title_case
 from layouts.figures import PLATFORM_COLORS, PLATFORM_LABELS, empty_figure, styled
 
 CHART_HEIGHT = 340
@@ -22,44 +23,6 @@ SHOW_COLOR = "#f58518"
 THRESHOLD_COLOR = "#d63384"
 MAX_LABEL = 30  # characters of a title on a chart axis; the hover shows the full title
 
-# Words kept lower-case inside a title ("The Lord of the Rings"), and Roman numerals kept upper-case.
-_MINOR_WORDS = frozenset("a an and as at but by for from in into nor of on or per the to via vs vs. with".split())
-_ROMAN = re.compile(r"^(?:ii|iii|iv|vi|vii|viii|ix|xi|xii|xiii)$")
-_WORD = re.compile(r"[^\s]+")
-
-
-# ---------------------------------------------------------------------------------------------- words
-def title_case(text: object) -> str:
-    """Readable title case of lower-case data text: 'the lord of the rings: part ii' -> 'The Lord of the Rings: Part II'.
-
-    Each word (and each hyphen- or slash-joined part) gets a capital first letter; short joining words stay
-    lower-case except at the start or after a colon; Roman numerals become upper-case. None -> ''.
-    """
-    if text is None or (isinstance(text, float) and np.isnan(text)):
-        return ""
-    words = _WORD.findall(str(text))
-    out = []
-    for i, word in enumerate(words):
-        after_break = i == 0 or out[-1].endswith((":", "-", "—", "(", "!", "?", "."))
-        if not after_break and word.lower() in _MINOR_WORDS:
-            out.append(word.lower())
-        else:
-            out.append(re.sub(r"[^/\-]+", _capitalise_part, word))
-    return " ".join(out)
-
-
-def _capitalise_part(match: re.Match) -> str:
-    """One hyphen/slash-free part of a word with its first letter capitalised (leading quotes skipped)."""
-    part = match.group(0)
-    core = part.strip("\"'“”‘’()[]¡¿.,:;!?")
-    if _ROMAN.match(core.lower()):
-        return part.replace(core, core.upper())
-    for pos, char in enumerate(part):
-        if char.isalpha():
-            return part[:pos] + char.upper() + part[pos + 1:]
-        if char.isdigit():
-            return part
-    return part
 
 
 def platform_label(platform: str | None) -> str:

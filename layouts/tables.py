@@ -9,46 +9,17 @@ Usage in a panel (ids from `layouts/ids.py`):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-_WORD = re.compile(r"[^\s]+")
-_MINOR_WORDS = frozenset("a an and as at but by for from in nor of on or the to vs via with".split())
-_UPPER_WORDS = frozenset("tv uk usa ii iii iv vi vii viii ix xi xii xiii xiv xv xvi xx".split())
-
+from core.text import title_case
 
 def display_text(value: object) -> str:
-    """Lower-case data text in title case for display: 'the lord of the rings: part ii' -> 'The Lord of the Rings:
-    Part II', "kids' tv" -> "Kids' TV"; minor words stay lower-case except first or after a colon. None -> '—'."""
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return "—"
-    words = _WORD.findall(str(value))
-    out: list[str] = []
-    for i, word in enumerate(words):
-        starts = i == 0 or out[-1].endswith((":", "—", "(", "!", "?", "."))
-        if not starts and word in _MINOR_WORDS:
-            out.append(word)
-        else:
-            out.append(re.sub(r"[^/\-&]+", _capitalised, word))
-    return " ".join(out)
-
-
-def _capitalised(match: re.Match) -> str:
-    """One part of a word with its first letter upper-case (leading punctuation skipped); acronyms upper-case."""
-    part = match.group(0)
-    core = part.strip("\"'“”‘’()[].,:;!?")
-    if core.lower() in _UPPER_WORDS:
-        return part.replace(core, core.upper())
-    if core.lower() in ("tvs", "tv's"):
-        return part.replace("tv", "TV", 1)
-    for pos, char in enumerate(part):
-        if char.isalpha():
-            return part[:pos] + char.upper() + part[pos + 1:]
-    return part
+    """Lower-case data text in title case for display ('kids' tv' -> "Kids' TV"); missing -> '—'."""
+    return title_case(value, missing="—")
 
 
 def csv_download_button(button_id: str, download_id: str, label: str = "Download CSV",

@@ -1,0 +1,40 @@
+"""Readable display of the lower-case data text (the ETL lower-cases everything by rule)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+# Words kept lower-case inside a title ("The Lord of the Rings"); Roman numerals and acronyms upper-case.
+_MINOR_WORDS = frozenset("a an and as at but by for from in into nor of on or per the to via vs vs. with".split())
+_UPPER_WORDS = frozenset("tv uk usa us ii iii iv vi vii viii ix xi xii xiii xiv xv xvi xx".split())
+_BREAKS = (":", "-", "—", "(", "!", "?", ".")
+_PUNCTUATION = "\"'“”‘’()[]¡¿.,:;!?"
+
+
+def title_case(text: object, missing: str = "") -> str:
+    """'the lord of the rings: part ii' -> 'The Lord of the Rings: Part II'; None/NaN -> `missing`."""
+    if text is None or (isinstance(text, float) and math.isnan(text)) or str(text) == "<NA>":
+        return missing
+    out: list[str] = []
+    for word in str(text).split():
+        starts = not out or out[-1].endswith(_BREAKS)
+        out.append(word.lower() if not starts and word.lower() in _MINOR_WORDS
+                   else re.sub(r"[^/\-&]+", _capitalised, word))
+    return " ".join(out)
+
+
+def _capitalised(match: re.Match) -> str:
+    """One part of a word with its first letter upper-case; acronyms upper-case; '3rd' left alone."""
+    part = match.group(0)
+    stem = part.strip(_PUNCTUATION)
+    if stem.lower() in _UPPER_WORDS:
+        return part.replace(stem, stem.upper())
+    if stem.lower() in ("tvs", "tv's"):
+        return part.replace("tv", "TV", 1)
+    for pos, char in enumerate(part):
+        if char.isalpha():
+            return part[:pos] + char.upper() + part[pos + 1:]
+        if char.isdigit():
+            return part
+    return part
