@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.text import title_case
+
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 200
 MAX_QUERY = 200  # characters of search text considered (a pasted novel is cut)
@@ -32,9 +34,6 @@ PLATFORM_NAMES = {"amazon": "Amazon Prime", "disney": "Disney+", "hulu": "Hulu",
 
 _SPACES = re.compile(r"\s+")
 _USER_WORDS = re.compile(r"^\s*(?:user|usr|id|#)\s*[:#]?\s*", re.IGNORECASE)
-# Words kept lower-case inside a title ("The Lord of the Rings"), and Roman numerals kept upper-case.
-_MINOR_WORDS = frozenset("a an and as at but by for from in into nor of on or per the to via vs vs. with".split())
-_ROMAN = re.compile(r"^(?:ii|iii|iv|vi|vii|viii|ix|xi|xii|xiii)$")
 
 
 # ---------------------------------------------------------------------------------------------- text
@@ -45,39 +44,6 @@ def normalize(text: object) -> str:
     folded = unicodedata.normalize("NFKD", str(text)[:MAX_QUERY * 4])
     folded = "".join(char for char in folded if not unicodedata.combining(char))
     return _SPACES.sub(" ", folded.casefold()).strip()
-
-
-def title_case(text: object) -> str:
-    """Readable title case of lower-case data text ('the lord of the rings: part ii' -> 'The Lord of the Rings:
-    Part II').
-
-    Each word (and each hyphen- or slash-joined part) gets a capital first letter; short joining words stay
-    lower-case except at the start or after a colon; Roman numerals become upper-case. None -> ''.
-    """
-    if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
-        return ""
-    out: list[str] = []
-    for i, word in enumerate(str(text).split()):
-        after_break = i == 0 or out[-1].endswith((":", "-", "—", "(", "!", "?", "."))
-        if not after_break and word.lower() in _MINOR_WORDS:
-            out.append(word.lower())
-        else:
-            out.append(re.sub(r"[^/\-]+", _capitalise_part, word))
-    return " ".join(out)
-
-
-def _capitalise_part(match: re.Match) -> str:
-    """One hyphen/slash-free part of a word with its first letter capitalised (leading quotes skipped)."""
-    part = match.group(0)
-    stem = part.strip("\"'“”‘’()[]¡¿.,:;!?")
-    if stem and _ROMAN.match(stem.lower()):
-        return part.replace(stem, stem.upper())
-    for pos, char in enumerate(part):
-        if char.isalpha():
-            return part[:pos] + char.upper() + part[pos + 1:]
-        if char.isdigit():
-            return part
-    return part
 
 
 def platform_name(platform: object) -> str:

@@ -16,6 +16,7 @@ import pandas as pd
 from dash import dcc, html
 
 from core import Catalog, search
+from core.text import title_case
 from core.errors import InvalidQuery, NotFound
 from layouts import ids
 from layouts.figures import PLATFORM_COLORS
@@ -236,7 +237,7 @@ def title_facts(row: dict | None) -> list:
     extra = [kind, None if year is None or pd.isna(year) else str(int(year))]
     genres = row.get("listed_in")
     if isinstance(genres, str) and genres:
-        extra.append(search.title_case(", ".join(g.strip() for g in genres.split(",")[:3])))
+        extra.append(title_case(", ".join(g.strip() for g in genres.split(",")[:3])))
     parts.append(html.Span(" · ".join(x for x in extra if x), className="ms-2 small text-body-secondary"))
     return parts
 
@@ -254,7 +255,7 @@ def score_card(user_id: int, known_user: bool, row: dict, predicted: float, verd
         stars(predicted, "stars-lg"),
         html.Div(verdict, className=f"recommend-verdict mt-2 {verdict_class(predicted)}",
                  id=f"{ids.RECOMMEND_SCORE}-verdict"),
-        html.P([f"User {user_id} on ", html.Strong(search.title_case(row.get("title")))],
+        html.P([f"User {user_id} on ", html.Strong(title_case(row.get("title")))],
                className="mb-1 mt-2"),
         html.Div(title_facts(row), className="mb-2"),
         html.Div([stars(mean, "stars-sm"), html.Span(f" {context}", className="small text-body-secondary")]),
@@ -278,7 +279,7 @@ def profile_card(user_id: int, n_ratings: int, mean: float | None, genres: list[
             html.P("No ratings in the data yet, so there is no profile. Recommendations fall back to titles like the "
                    "chosen one and to what most people rate highly (cold start).", className="mb-0 recommend-hint"),
         ], id=f"{ids.RECOMMEND_PROFILE}-new")
-    genre_badges = [dbc.Badge([search.title_case(name), html.Span(f" {share:.0%}", className="opacity-75")
+    genre_badges = [dbc.Badge([title_case(name), html.Span(f" {share:.0%}", className="opacity-75")
                                if share is not None else None],
                               color="secondary", class_name="me-1 mb-1 recommend-genre")
                     for name, share in genres] or [html.Span("—", className="text-body-secondary")]
@@ -305,7 +306,7 @@ def recs_table(frame: pd.DataFrame) -> html.Div:
         year = record.get("release_year")
         rows.append(html.Tr([
             html.Td(str(record["rank"]), className="text-end text-body-secondary"),
-            html.Td([html.Div(search.title_case(record["title"]), className="fw-semibold"),
+            html.Td([html.Div(title_case(record["title"]), className="fw-semibold"),
                      html.Div([platform_badge(record["platform"]),
                                html.Span("" if year is None or pd.isna(year) else f" {int(year)}",
                                          className="small text-body-secondary ms-1")])]),
@@ -332,7 +333,7 @@ def similar_list(frame: pd.DataFrame) -> html.Div:
         year = record.get("release_year")
         similarity = max(0.0, min(1.0, float(record.get("similarity") or 0.0)))
         items.append(dbc.ListGroupItem([
-            html.Div([html.Span(search.title_case(record["title"]), className="fw-semibold me-2"),
+            html.Div([html.Span(title_case(record["title"]), className="fw-semibold me-2"),
                       html.Span(f"{similarity:.0%}", className="small text-body-secondary",
                                 title="Similarity to the chosen title")],
                      className="d-flex justify-content-between"),

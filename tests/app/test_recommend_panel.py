@@ -11,6 +11,7 @@ import pytest
 
 from callbacks import recommend as cb
 from core import search
+from core.text import title_case
 from core.errors import DataError, InvalidQuery, NotFound
 from layouts import ids
 from layouts import recommend as panel
@@ -198,7 +199,7 @@ def test_title_options(data, choice):
     name = data.titles.at[title, "title"]
     options = panel.title_options(data.titles, name.upper(), None)
     assert options[0]["value"] == title
-    assert options[0]["label"].startswith(search.title_case(name))
+    assert options[0]["label"].startswith(title_case(name))
     # the dropdown's own filter must keep every server match: every typed word is in the option's search text
     for option in panel.title_options(data.titles, name[:4], None):
         assert name[:4].lower() in option["search"]
@@ -220,7 +221,7 @@ def test_results_view_matches_the_recommender(data, model, choice):
     rows = table.children[1].children
     recs = model.recommend(user, title, k=5)
     assert len(rows) == len(recs) == 5
-    assert text_of(rows[0]).count(search.title_case(recs[0]["title"])) == 1
+    assert text_of(rows[0]).count(title_case(recs[0]["title"])) == 1
     assert not view.recs_disabled and not view.similar_disabled
     assert "User" in text_of(view.profile) and find(view.profile, ids.RECOMMEND_PROFILE_CHART) is not None
 
@@ -232,7 +233,7 @@ def test_recommendations_are_unrated_and_title_cased(data, model, choice):
     assert title not in set(frame["id"])
     assert frame["release_year"].notna().any() and set(frame["platform"]) <= {"amazon", "disney", "hulu", "netflix"}
     rendered = text_of(panel.recs_table(frame))
-    assert search.title_case(frame.iloc[0]["title"]) in rendered
+    assert title_case(frame.iloc[0]["title"]) in rendered
 
 
 def test_similar_frame(data, model, choice):
@@ -365,8 +366,8 @@ def test_recommend_panel_in_a_browser(dash_duo, app, data, model, choice):
     recs = model.recommend(user, title, k=5)
     assert len(rows) == 5
     shown = [row.find_elements("css selector", "td")[1].text.splitlines()[0] for row in rows]
-    assert shown == [search.title_case(r["title"]) for r in recs]
-    assert search.title_case(data.titles.at[title, "title"]) not in shown  # never the chosen (rated) title
+    assert shown == [title_case(r["title"]) for r in recs]
+    assert title_case(data.titles.at[title, "title"]) not in shown  # never the chosen (rated) title
     assert len(dash_duo.find_elements(f"#{ids.RECOMMEND_SIMILAR} .recommend-similar-item")) > 0
     profile_count = dash_duo.find_element(f"#{ids.RECOMMEND_PROFILE}-count").text
     assert profile_count == f"{int(data.users.set_index('user_id').at[user, 'n_ratings']):,}"

@@ -54,18 +54,6 @@ def test_normalize(raw, expected):
     assert search.normalize(raw) == expected
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("the lord of the rings: the return of the king", "The Lord of the Rings: The Return of the King"),
-    ("spider-man: into the spider-verse", "Spider-Man: Into the Spider-Verse"),
-    ("rocky ii", "Rocky II"),
-    ("don't look up", "Don't Look Up"),
-    ("24 hours in a/b", "24 Hours in A/B"),
-    (None, ""),
-])
-def test_title_case(raw, expected):
-    assert search.title_case(raw) == expected
-
-
 def test_labels_have_title_case_year_and_platform(titles):
     assert search.search_titles(titles, "rocky") == [("ds7", "Rocky II (1979) · Disney+")]
     assert search.search_titles(titles, "mustard") == [("as5", "Mustard · Amazon Prime")]  # no year: left out
