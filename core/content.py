@@ -1,0 +1,113 @@
+"""Title content: a weighted TF-IDF matrix for similarity, and dense genre/platform features for user tastes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+# Share of each field in the similarity (squared norm of its block): genres lead, so similar titles share genres;
+# the people and the description separate titles of the same genres; country and type break ties.
+FIELD_WEIGHTS: dict[str, float] = {"listed_in": 0.45, "description": 0.2, "cast": 0.1, "director": 0.1,
+                                   "title": 0.05, "country": 0.05, "type": 0.05}
+PLATFORMS = ("amazon", "disney", "hulu", "netflix")
+
+
+def split_list(text: str) -> list[str]:
+    """A comma-separated field ('a, b') as its items."""
+    return [item for item in text.split(", ") if item]
+
+
+def _vectorizer(field: str) -> TfidfVectorizer:
+    """The TF-IDF vectorizer of one text field."""
+    if field in ("cast", "director", "country", "type"):
+        # Each person or country is one token: "tom hanks" must not match "tom cruise".
+        return TfidfVectorizer(tokenizer=split_list, token_pattern=None, lowercase=False, min_df=1,
+                               dtype=np.float32)
+    if field == "description":
+        return TfidfVectorizer(stop_words="english", min_df=2, max_df=0.5, sublinear_tf=True,
+                               max_features=40_000, dtype=np.float32)
+    if field == "title":
+        return TfidfVectorizer(stop_words="english", min_df=2, dtype=np.float32)
+    # Genre words, not labels: "dramas" (netflix), "drama" (amazon) and "tv dramas" then overlap.
+    return TfidfVectorizer(min_df=1, dtype=np.float32)
+
+
+def field_matrix(texts: pd.Series, field: str) -> sp.csr_matrix:
+    """Row-normalised TF-IDF of one field (an all-empty field gives an empty matrix)."""
+    values = texts.fillna("").astype(str).to_numpy()
+    try:
+        return _vectorizer(field).fit_transform(values).tocsr()
+    except ValueError:  # empty vocabulary (e.g. a tiny fixture without any description)
+        return sp.csr_matrix((len(values), 0), dtype=np.float32)
+
+
+def tfidf_matrix(titles: pd.DataFrame) -> sp.csr_matrix:
+    """Weighted, row-normalised TF-IDF over the text fields: a row dot product is a cosine similarity."""
+    blocks = [field_matrix(titles[field], field) * np.float32(np.sqrt(weight))
+              for field, weight in FIELD_WEIGHTS.items()]
+    return normalize(sp.hstack(blocks, format="csr", dtype=np.float32)).astype(np.float32)
+
+
+def _unit_scale(block: np.ndarray) -> np.ndarray:
+    """The block scaled to a mean squared row norm of one, so each block gets the same prior weight."""
+    mean_sq = float((block.astype(np.float64) ** 2).sum(axis=1).mean())
+    return (block / np.sqrt(mean_sq) if mean_sq > 0 else block).astype(np.float32)
+
+
+def taste_features(titles: pd.DataFrame, genre_dims: int = 64, seed: int = 0) -> np.ndarray:
+    """Dense per-title features users have tastes over: genre words (TF-IDF, SVD-reduced), platform, a constant."""
+    genres = field_matrix(titles["listed_in"], "listed_in")
+    dims = min(genre_dims, genres.shape[1] - 1)
+    if dims >= 1:
+        genre_block = TruncatedSVD(dims, random_state=seed).fit_transform(genres)
+    else:
+        genre_block = genres.toarray()
+    platform = titles["platform"].astype(str).to_numpy()
+    platform_block = (platform[:, None] == np.array(PLATFORMS)[None, :]).astype(np.float32)
+    constant = np.ones((len(titles), 1), np.float32)  # lets each user's taste absorb what its bias missed
+    return np.hstack([_unit_scale(genre_block), _unit_scale(platform_block), constant]).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class ContentIndex:
+    """TF-IDF rows of the titles and their transpose (an inverted index for one-title similarity)."""
+
+    matrix: sp.csr_matrix
+    transposed: sp.csr_matrix
+
+    @classmethod
+    def build(cls, titles: pd.DataFrame) -> ContentIndex:
+        """The index of a titles frame (row i = titles.iloc[i])."""
+        return cls.from_matrix(tfidf_matrix(titles))
+
+    @classmethod
+    def from_matrix(cls, matrix: sp.csr_matrix) -> ContentIndex:
+        """The index of a saved TF-IDF matrix."""
+        matrix = sp.csr_matrix(matrix, dtype=np.float32)
+        return cls(matrix, matrix.T.tocsr())
+
+    def similarities(self, row: int) -> np.ndarray:
+        """Cosine similarity of title `row` to every title (itself included), from its terms' postings only."""
+        return np.asarray((self.matrix[row] @ self.transposed).toarray()).ravel()
+
+    def similarities_many(self, rows: np.ndarray) -> np.ndarray:
+        """Cosine similarities of several titles to every title, as a dense (len(rows), n_titles) array."""
+        return (self.matrix[rows] @ self.transposed).toarray()
+
+
+def top_k(scores: np.ndarray, k: int, exclude: np.ndarray | None = None) -> np.ndarray:
+    """Positions of the k highest scores, best first (ties by position), leaving out `exclude`."""
+    scores = scores.astype(np.float64, copy=True)
+    if exclude is not None and len(exclude):
+        scores[exclude] = -np.inf
+    k = min(k, int(np.isfinite(scores).sum()))
+    if k <= 0:
+        return np.empty(0, np.int64)
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.lexsort((part, -scores[part]))]

@@ -1,0 +1,455 @@
+"""Hybrid recommender: content similarity (TF-IDF) blended with predicted ratings (biases, tastes, latent factors).
+
+Predicted rating of user u for title i (0.5-5):
+    mean + user_bias[u] + title_bias[i] + taste_weight * taste[u] . features[i] + factor_weight * p[u] . q[i]
+where `features` are the title's genre words (TF-IDF, SVD-reduced) and platform, `taste` a per-user ridge
+regression of the user's residuals on them, and p, q latent factors fitted by ALS on the same residuals.
+Recommendation score (0-1) of title i for user u and chosen title a:
+    similarity_weight * cos(a, i) + rating_weight * (predicted - 0.5) / 4.5
+    + profile_weight * cos(profile[u], features[i]) + popularity_weight * popularity[i]
+The weights are the ones `python -m core.evaluate --tune` chose on a validation split of the real data.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import threading
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from core.content import ContentIndex, split_list, taste_features, top_k
+from core.errors import InvalidQuery, NotFound
+from core.ratings_model import IndexedRatings, RowBlocks, als, fit_biases
+
+MODEL_VERSION = 1
+RATING_RANGE = (0.5, 5.0)
+MAX_K = 100
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Params:
+    """Hyper-parameters; the defaults are the tuned ones (see the module docstring)."""
+
+    bias_reg: float = 5.0
+    taste_reg: float = 3.0
+    genre_dims: int = 64
+    factors: int = 32
+    factor_reg: float = 20.0
+    iterations: int = 10
+    taste_weight: float = 0.76
+    factor_weight: float = 0.46
+    similarity_weight: float = 0.3
+    rating_weight: float = 0.3
+    profile_weight: float = 0.2
+    popularity_weight: float = 0.2
+    candidates: int = 300
+    seed: int = 0
+
+
+# ---------------------------------------------------------------------------------------------- argument checks
+def check_user_id(user_id: object) -> int:
+    """A user id as int, or InvalidQuery for anything but a positive integer."""
+    if isinstance(user_id, (bool, np.bool_)):
+        raise InvalidQuery(f"user id must be a positive integer, not {user_id!r}")
+    if isinstance(user_id, str) and user_id.strip().isdigit():
+        user_id = int(user_id.strip())
+    if isinstance(user_id, (float, np.floating)) and float(user_id).is_integer():
+        user_id = int(user_id)
+    if not isinstance(user_id, (int, np.integer)) or user_id <= 0:
+        raise InvalidQuery(f"user id must be a positive integer, not {user_id!r}")
+    return int(user_id)
+
+
+def check_k(k: object) -> int:
+    """A result count as int, or InvalidQuery."""
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_K:
+        raise InvalidQuery(f"k must be an integer from 1 to {MAX_K}, not {k!r}")
+    return int(k)
+
+
+def verdict(predicted: float) -> str:
+    """A plain sentence for a predicted rating."""
+    if predicted >= 4.0:
+        return "you'll probably love it"
+    if predicted >= 3.0:
+        return "worth a try"
+    return "probably not for you"
+
+
+# ---------------------------------------------------------------------------------------------- data preparation
+def index_ratings(ratings: pd.DataFrame, title_ids: pd.Index) -> IndexedRatings:
+    """Processed ratings (user_id, id, rating) as positions; rows whose id is not a title are left out."""
+    ids = ratings["id"]
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        item = title_ids.get_indexer(ids.cat.categories)[ids.cat.codes.to_numpy()]
+        item[ids.cat.codes.to_numpy() < 0] = -1
+    else:
+        item = title_ids.get_indexer(ids.astype(str))
+    value = ratings["rating"].to_numpy(np.float32)
+    keep = (item >= 0) & np.isfinite(value)
+    user_ids, user = np.unique(ratings["user_id"].to_numpy(np.int64)[keep], return_inverse=True)
+    return IndexedRatings(user.astype(np.int32), item[keep].astype(np.int32), value[keep], user_ids)
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to length one (zero rows stay zero)."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.where(norms > 0, norms, 1)).astype(np.float32)
+
+
+def scale_rating(predicted: np.ndarray | float) -> np.ndarray | float:
+    """A rating on 0.5-5 mapped to 0-1."""
+    return (predicted - RATING_RANGE[0]) / (RATING_RANGE[1] - RATING_RANGE[0])
+
+
+# ---------------------------------------------------------------------------------------------- the model
+class HybridRecommender:
+    """Content + ratings hybrid: `fit`, then `predict`, `recommend`, `similar_titles`, `user_profile`."""
+
+    verdict = staticmethod(verdict)
+
+    def __init__(self, **params) -> None:
+        self.params = Params(**params)
+        self.fitted = False
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, titles: pd.DataFrame, ratings: pd.DataFrame) -> HybridRecommender:
+        """Fit on processed titles and (any subset of the) processed ratings, as the ETL writes them."""
+        p = self.params
+        titles = titles.reset_index(drop=True)
+        self._set_titles(titles)
+        self.content = ContentIndex.build(titles)
+        self.features = taste_features(titles, p.genre_dims, p.seed)
+        data = index_ratings(ratings, pd.Index(self.title_ids))
+        if len(data.value) == 0:
+            raise InvalidQuery("no rating refers to a title of the catalogue: nothing to fit")
+        n_titles = len(self.title_ids)
+        self.user_ids = data.user_ids
+        self.mean, self.user_bias, self.item_bias = fit_biases(data, n_titles, p.bias_reg, p.bias_reg)
+        residual = data.value - self.mean - self.user_bias[data.user] - self.item_bias[data.item]
+        user_blocks = RowBlocks(data.user, data.item, len(self.user_ids), n_titles)
+        item_blocks = RowBlocks(data.item, data.user, n_titles, len(self.user_ids))
+        self.taste = user_blocks.solve(self.features, residual, p.taste_reg)
+        self.user_factors, self.item_factors = als(user_blocks, item_blocks, residual, p.factors, p.factor_reg,
+                                                   p.iterations, p.seed)
+        self._set_rated(data, user_blocks.counts)
+        self.item_counts = item_blocks.counts.astype(np.int32)
+        self._finish()
+        return self
+
+    def _set_titles(self, titles: pd.DataFrame) -> None:
+        """Title ids, names and the fields reasons are built from."""
+        self.title_ids = np.array(titles["id"].astype(str).tolist(), dtype=str)
+        self.row_of = {title_id: row for row, title_id in enumerate(self.title_ids.tolist())}
+        text = {c: titles[c].fillna("").astype(str).to_numpy() for c in ("title", "platform", "listed_in",
+                                                                            "director", "cast", "type")}
+        self.names, self.platforms, self.types = text["title"], text["platform"], text["type"]
+        self.genres, self.directors, self.casts = text["listed_in"], text["director"], text["cast"]
+        years = pd.to_numeric(titles["release_year"], errors="coerce") if "release_year" in titles else None
+        self.years = (years.to_numpy(np.float64, na_value=np.nan) if years is not None
+                      else np.full(len(titles), np.nan))
+
+    def _set_rated(self, data: IndexedRatings, counts: np.ndarray) -> None:
+        """Each user's rated titles and ratings (CSR by user row), and the rating-weighted content profiles."""
+        order = np.argsort(data.user, kind="stable")
+        self.rated_indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self.rated_items = data.item[order]
+        self.rated_values = data.value[order].astype(np.float16)
+        self.profiles = self._profiles()
+
+    def _profiles(self) -> np.ndarray:
+        """Per user: unit-length rating-weighted sum of the features of the titles they rated."""
+        shape = (len(self.user_ids), len(self.title_ids))
+        weights = sp.csr_matrix((self.rated_values.astype(np.float32), self.rated_items, self.rated_indptr), shape)
+        return unit_rows(np.asarray(weights @ self.features[:, :-1]))
+
+    def _finish(self) -> None:
+        """Derived arrays every query uses."""
+        self.unit_features = unit_rows(self.features[:, :-1])
+        self.popularity = (np.log1p(self.item_counts) / np.log1p(max(int(self.item_counts.max()), 1))).astype(
+            np.float32)
+        self.fitted = True
+
+    # ------------------------------------------------------------------ lookups
+    def _require_fitted(self) -> None:
+        if not self.fitted:
+            raise InvalidQuery("the recommender is not fitted: call fit(titles, ratings) first")
+
+    def title_row(self, title_id: object) -> int:
+        """Row of a title id, or NotFound / InvalidQuery with a clear message."""
+        self._require_fitted()
+        if not isinstance(title_id, str) or not title_id.strip():
+            raise InvalidQuery(f"title id must be a non-empty string such as 'ns1', not {title_id!r}")
+        row = self.row_of.get(title_id.strip().lower())
+        if row is None:
+            raise NotFound(f"unknown title id {title_id!r}: no title of the catalogue has this id")
+        return row
+
+    def user_row(self, user_id: object) -> int | None:
+        """Row of a user id, None for a user without ratings in the fitted data (cold start)."""
+        self._require_fitted()
+        user_id = check_user_id(user_id)
+        row = int(np.searchsorted(self.user_ids, user_id))
+        return row if row < len(self.user_ids) and self.user_ids[row] == user_id else None
+
+    def has_user(self, user_id: object) -> bool:
+        """True when the user has ratings in the fitted data."""
+        return self.user_row(user_id) is not None
+
+    def known_user_ids(self) -> list[int]:
+        """Ids of the users with ratings in the fitted data, ascending."""
+        self._require_fitted()
+        return self.user_ids.tolist()
+
+    def rated_rows(self, user_row: int) -> np.ndarray:
+        """Title rows the user rated."""
+        return self.rated_items[self.rated_indptr[user_row]:self.rated_indptr[user_row + 1]]
+
+    # ------------------------------------------------------------------ predictions
+    def predict(self, user_id: object, title_id: object) -> float:
+        """Predicted rating (0.5-5) of a user for a title; a new user gets the title's regularised mean."""
+        item, user = self.title_row(title_id), self.user_row(user_id)
+        value = self.mean + self.item_bias[item]
+        if user is not None:
+            value += (self.user_bias[user] + self.params.taste_weight * self.taste[user] @ self.features[item]
+                      + self.params.factor_weight * self.user_factors[user] @ self.item_factors[item])
+        return round(float(np.clip(value, *RATING_RANGE)), 4)
+
+    def predict_rows(self, users: np.ndarray, items: np.ndarray, part: str = "hybrid") -> np.ndarray:
+        """Vectorised predictions for user and title rows (user row -1: new user); part: biases|ratings|hybrid."""
+        known = users >= 0
+        safe = np.where(known, users, 0)
+        value = self.mean + self.item_bias[items] + np.where(known, self.user_bias[safe], 0)
+        if part in ("ratings", "hybrid"):
+            weight = self.params.factor_weight if part == "hybrid" else 1.0
+            value += weight * known * np.einsum("nk,nk->n", self.user_factors[safe], self.item_factors[items])
+        if part == "hybrid":
+            value += self.params.taste_weight * known * np.einsum("nk,nk->n", self.taste[safe],
+                                                                  self.features[items])
+        return np.clip(value, *RATING_RANGE).astype(np.float32)
+
+    def predict_all(self, user_rows: np.ndarray, part: str = "hybrid") -> np.ndarray:
+        """Predicted ratings of known users (rows) for every title, as a (users, titles) array."""
+        value = self.mean + self.item_bias[None, :] + self.user_bias[user_rows][:, None]
+        if part in ("ratings", "hybrid"):
+            weight = self.params.factor_weight if part == "hybrid" else 1.0
+            value = value + weight * (self.user_factors[user_rows] @ self.item_factors.T)
+        if part == "hybrid":
+            value = value + self.params.taste_weight * (self.taste[user_rows] @ self.features.T)
+        return np.clip(value, *RATING_RANGE).astype(np.float32)
+
+    def components(self, user_rows: np.ndarray, anchors: np.ndarray | None) -> dict[str, np.ndarray]:
+        """The recommendation score's parts for known users (rows) over every title, each 0-1 (users, titles)."""
+        parts = {"rating": scale_rating(self.predict_all(user_rows)),
+                 "profile": np.clip(self.profiles[user_rows] @ self.unit_features.T, 0, 1),
+                 "popularity": np.broadcast_to(self.popularity, (len(user_rows), len(self.title_ids)))}
+        parts["similarity"] = (np.zeros_like(parts["rating"]) if anchors is None
+                               else self.content.similarities_many(anchors).astype(np.float32))
+        return parts
+
+    def blend(self, parts: dict[str, np.ndarray], weights: dict[str, float] | None = None) -> np.ndarray:
+        """Weighted sum of score parts (weights default to the tuned ones)."""
+        weights = weights or self.score_weights()
+        return sum(np.float32(weights[name]) * parts[name] for name in weights)
+
+    def score_weights(self) -> dict[str, float]:
+        """Weights of the recommendation score's parts."""
+        p = self.params
+        return {"similarity": p.similarity_weight, "rating": p.rating_weight, "profile": p.profile_weight,
+                "popularity": p.popularity_weight}
+
+    # ------------------------------------------------------------------ queries
+    def recommend(self, user_id: object, title_id: object, k: int = 10) -> list[dict]:
+        """Up to k titles related to the chosen one and suited to the user, never one they rated, with reasons."""
+        anchor, user, k = self.title_row(title_id), self.user_row(user_id), check_k(k)
+        similarity = self.content.similarities(anchor)
+        if user is None:
+            return self._recommend_new_user(anchor, similarity, k)
+        weights = self.score_weights()
+        predicted = self.predict_all(np.array([user]))[0]
+        user_part = (weights["rating"] * scale_rating(predicted) + weights["popularity"] * self.popularity
+                     + weights["profile"] * np.clip(self.unit_features @ self.profiles[user], 0, 1))
+        score = user_part + weights["similarity"] * similarity
+        excluded = np.append(self.rated_rows(user), anchor)
+        rows = self._pick(score, similarity, user_part, excluded, k)
+        return [self._record(row, anchor, score[row], predicted[row], similarity[row], None) for row in rows]
+
+    def _recommend_new_user(self, anchor: int, similarity: np.ndarray, k: int) -> list[dict]:
+        """Cold start: similarity to the chosen title and popularity, with the titles' mean as the prediction."""
+        weights = self.score_weights()
+        predicted = np.clip(self.mean + self.item_bias, *RATING_RANGE)
+        total = weights["similarity"] + weights["popularity"] + weights["rating"]
+        user_part = (weights["popularity"] * self.popularity + weights["rating"] * scale_rating(predicted)) / total
+        score = user_part + weights["similarity"] / total * similarity
+        rows = self._pick(score, similarity, user_part, np.array([anchor]), k)
+        return [self._record(row, anchor, score[row], predicted[row], similarity[row], "new user")
+                for row in rows]
+
+    def _pick(self, score: np.ndarray, similarity: np.ndarray, user_part: np.ndarray, excluded: np.ndarray,
+              k: int) -> np.ndarray:
+        """Best k by score among the chosen title's nearest neighbours and the user's own best titles."""
+        n = self.params.candidates
+        candidates = np.union1d(top_k(similarity, n, excluded), top_k(user_part, n // 3, excluded))
+        return candidates[top_k(score[candidates], k)]
+
+    def similar_titles(self, title_id: object, k: int = 10) -> list[dict]:
+        """The k titles most similar in content to a title (itself excluded), most similar first."""
+        row, k = self.title_row(title_id), check_k(k)
+        similarity = self.content.similarities(row)
+        return [{**self._title_facts(other), "similarity": round(float(similarity[other]), 4),
+                 "reason": self.shared_text(row, other) or "similar description"}
+                for other in top_k(similarity, k, np.array([row]))]
+
+    def user_profile(self, user_id: object) -> dict:
+        """Number and mean of a user's ratings, favourite genres [(genre, share)] and rating distribution."""
+        user = self.user_row(user_id)
+        out = {"user_id": check_user_id(user_id), "known": user is not None, "n_ratings": 0, "mean_rating": None,
+               "favourite_genres": [], "rating_distribution": {}}
+        if user is None:
+            return out
+        items = self.rated_rows(user)
+        values = self.rated_values[self.rated_indptr[user]:self.rated_indptr[user + 1]].astype(np.float64)
+        stars, counts = np.unique(values, return_counts=True)
+        liked = items[values >= 4.0] if (values >= 4.0).any() else items
+        genres = pd.Series([g for row in liked for g in split_list(self.genres[row])], dtype=object)
+        shares = genres.value_counts(sort=True).head(5) / len(liked)
+        out.update(n_ratings=int(len(items)), mean_rating=round(float(values.mean()), 3),
+                   favourite_genres=[(str(g), round(float(s), 3)) for g, s in shares.items()],
+                   rating_distribution={float(s): int(c) for s, c in zip(stars, counts)})
+        return out
+
+    # ------------------------------------------------------------------ output
+    def _title_facts(self, row: int) -> dict:
+        """Plain facts of a title row."""
+        year = self.years[row]
+        return {"id": str(self.title_ids[row]), "title": str(self.names[row]), "platform": str(self.platforms[row]),
+                "type": str(self.types[row]) or None, "release_year": None if np.isnan(year) else int(year)}
+
+    def _record(self, row: int, anchor: int, score: float, predicted: float, similarity: float,
+                note: str | None) -> dict:
+        """One recommendation as plain Python values."""
+        reason = self.shared_text(anchor, row) or ("similar description" if similarity > 0 else "suited to you")
+        if note:
+            reason += f" · popular: {int(self.item_counts[row]):,} ratings ({note})"
+        reason += f" · predicted ★{predicted:.1f}"
+        return {**self._title_facts(row), "score": round(float(score), 4),
+                "predicted_rating": round(float(predicted), 2), "similarity": round(float(similarity), 4),
+                "reason": reason}
+
+    def shared_text(self, anchor: int, row: int) -> str:
+        """What two titles share: genres, director, cast ('' if nothing)."""
+        parts = []
+        for label, field, limit in (("same genres", self.genres, 3), ("same director", self.directors, 1),
+                                    ("same cast", self.casts, 2)):
+            anchor_items = set(split_list(field[anchor]))
+            shared = [item for item in split_list(field[row]) if item in anchor_items][:limit]
+            if shared:
+                parts.append(f"{label}: {', '.join(shared)}")
+        return " · ".join(parts)
+
+    # ------------------------------------------------------------------ saving
+    ARRAYS = ("title_ids", "user_ids", "user_bias", "item_bias", "taste", "features", "user_factors",
+              "item_factors", "rated_indptr", "rated_items", "rated_values", "profiles", "item_counts")
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the fitted model atomically (temp file, then rename) as an .npz file."""
+        self._require_fitted()
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        matrix = self.content.matrix
+        try:
+            with open(tmp, "wb") as handle:
+                np.savez(handle, **{name: getattr(self, name) for name in self.ARRAYS},
+                         mean=np.float64(self.mean), params=np.array(json.dumps(asdict(self.params))),
+                         version=np.int64(MODEL_VERSION), tfidf_data=matrix.data, tfidf_indices=matrix.indices,
+                         tfidf_indptr=matrix.indptr, tfidf_shape=np.array(matrix.shape))
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, titles: pd.DataFrame) -> HybridRecommender:
+        """A saved model, with the catalogue's titles for names and reasons (must be the titles it was fitted on)."""
+        with np.load(path, allow_pickle=False) as saved:
+            if int(saved["version"]) != MODEL_VERSION:
+                raise ValueError(f"{path}: model version {int(saved['version'])}, expected {MODEL_VERSION}")
+            model = cls(**json.loads(str(saved["params"])))
+            for name in cls.ARRAYS:
+                setattr(model, name, saved[name])
+            model.mean = float(saved["mean"])
+            matrix = sp.csr_matrix((saved["tfidf_data"], saved["tfidf_indices"], saved["tfidf_indptr"]),
+                                   shape=tuple(saved["tfidf_shape"]))
+        titles = titles.reset_index(drop=True)
+        if not np.array_equal(titles["id"].astype(str).to_numpy(), model.title_ids.astype(str)):
+            raise ValueError(f"{path}: saved for other titles than the catalogue's")
+        model._set_titles(titles)
+        model.content = ContentIndex.from_matrix(matrix)
+        model._finish()
+        return model
+
+
+# ---------------------------------------------------------------------------------------------- loading for the app
+_LOCK = threading.Lock()
+_LOADED: dict[Path, HybridRecommender] = {}
+
+
+def model_path(version_dir: Path) -> Path:
+    """Where the model of a processed data version is saved."""
+    return Path(version_dir) / f"model-v{MODEL_VERSION}.npz"
+
+
+def load_recommender(data_dir: str | os.PathLike | None = None) -> HybridRecommender:
+    """The fitted recommender of a raw data dir (None: $STREAMING_DATA_DIR or the demo data), once per process:
+    the saved model when it matches the data and the defaults, else a fresh fit that is then saved."""
+    from core.catalog import load_catalog
+
+    catalog = load_catalog(data_dir)
+    with _LOCK:
+        if catalog.version_dir not in _LOADED:
+            _LOADED[catalog.version_dir] = _load_or_fit(catalog)
+        return _LOADED[catalog.version_dir]
+
+
+def _load_or_fit(catalog) -> HybridRecommender:
+    """Load the saved model, or fit and save one; a file lock keeps several processes from fitting at once."""
+    path = model_path(catalog.version_dir)
+    try:
+        lock = open(path.with_suffix(".lock"), "a+")  # noqa: SIM115 -- held until the model is there
+    except OSError:
+        lock = None  # read-only data folder: fit in memory
+    try:
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        model = _try_load(path, catalog.titles)
+        if model is None:
+            model = HybridRecommender().fit(catalog.titles, catalog.ratings(["user_id", "id", "rating"]))
+            try:
+                model.save(path)
+            except OSError as exc:
+                log.warning("recommender not saved to %s: %s", path, exc)
+        return model
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+def _try_load(path: Path, titles: pd.DataFrame) -> HybridRecommender | None:
+    """The saved model if it is there, readable, for these titles and fitted with today's defaults."""
+    if not path.is_file():
+        return None
+    try:
+        model = HybridRecommender.load(path, titles)
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("saved recommender %s not usable (%s): fitting again", path, exc)
+        return None
+    return model if model.params == Params() else None
