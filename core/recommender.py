@@ -45,12 +45,12 @@ class Params:
     factors: int = 32
     factor_reg: float = 20.0
     iterations: int = 10
-    taste_weight: float = 0.76
-    factor_weight: float = 0.46
+    taste_weight: float = 0.798
+    factor_weight: float = 0.431
     similarity_weight: float = 0.3
-    rating_weight: float = 0.3
-    profile_weight: float = 0.2
-    popularity_weight: float = 0.2
+    rating_weight: float = 0.2
+    profile_weight: float = 0.5
+    popularity_weight: float = 0.3
     candidates: int = 300
     seed: int = 0
 
@@ -262,10 +262,12 @@ class HybridRecommender:
         return sum(np.float32(weights[name]) * parts[name] for name in weights)
 
     def score_weights(self) -> dict[str, float]:
-        """Weights of the recommendation score's parts."""
+        """Weights of the recommendation score's parts, scaled to sum to one (so the score stays within 0-1)."""
         p = self.params
-        return {"similarity": p.similarity_weight, "rating": p.rating_weight, "profile": p.profile_weight,
-                "popularity": p.popularity_weight}
+        weights = {"similarity": p.similarity_weight, "rating": p.rating_weight, "profile": p.profile_weight,
+                   "popularity": p.popularity_weight}
+        total = sum(weights.values()) or 1.0
+        return {name: value / total for name, value in weights.items()}
 
     # ------------------------------------------------------------------ queries
     def recommend(self, user_id: object, title_id: object, k: int = 10) -> list[dict]:
@@ -280,7 +282,7 @@ class HybridRecommender:
                      + weights["profile"] * np.clip(self.unit_features @ self.profiles[user], 0, 1))
         score = user_part + weights["similarity"] * similarity
         excluded = np.append(self.rated_rows(user), anchor)
-        rows = self._pick(score, similarity, user_part, excluded, k)
+        rows = self._pick(score, similarity, excluded, k)
         return [self._record(row, anchor, score[row], predicted[row], similarity[row], None) for row in rows]
 
     def _recommend_new_user(self, anchor: int, similarity: np.ndarray, k: int) -> list[dict]:
@@ -290,15 +292,13 @@ class HybridRecommender:
         total = weights["similarity"] + weights["popularity"] + weights["rating"]
         user_part = (weights["popularity"] * self.popularity + weights["rating"] * scale_rating(predicted)) / total
         score = user_part + weights["similarity"] / total * similarity
-        rows = self._pick(score, similarity, user_part, np.array([anchor]), k)
+        rows = self._pick(score, similarity, np.array([anchor]), k)
         return [self._record(row, anchor, score[row], predicted[row], similarity[row], "new user")
                 for row in rows]
 
-    def _pick(self, score: np.ndarray, similarity: np.ndarray, user_part: np.ndarray, excluded: np.ndarray,
-              k: int) -> np.ndarray:
-        """Best k by score among the chosen title's nearest neighbours and the user's own best titles."""
-        n = self.params.candidates
-        candidates = np.union1d(top_k(similarity, n, excluded), top_k(user_part, n // 3, excluded))
+    def _pick(self, score: np.ndarray, similarity: np.ndarray, excluded: np.ndarray, k: int) -> np.ndarray:
+        """Best k by score among the chosen title's nearest neighbours (so every one is related to it)."""
+        candidates = top_k(similarity, max(self.params.candidates, k), excluded)
         return candidates[top_k(score[candidates], k)]
 
     def similar_titles(self, title_id: object, k: int = 10) -> list[dict]:
