@@ -362,6 +362,8 @@ RECOMMENDER_CALLS = {
 @example(value=2**63)
 @example(value=float("nan"))
 @example(value=" ns1 ")
+@example(value="9" * 5000)
+@example(value="²")
 def test_recommender_rejects_hostile_values_cleanly(demo_model, demo_ids, call, value):
     user, title = demo_ids
     try:
