@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, no_update
+from dash import Input, Output, State, callback, ctx, no_update, strip_relative_path
 
 from core import Catalog, search
 from core.errors import InvalidQuery, NotFound, StreamingError
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 GENERIC_PROBLEM = "Something went wrong while computing this part. Try another choice; the error has been logged."
 REC_COLUMNS = ["rank", "id", "title", "platform", "release_year", "type", "predicted_rating", "score", "similarity",
                "reason"]
-SIMILAR_COLUMNS = ["rank", "id", "title", "platform", "release_year", "type", "similarity"]
+SIMILAR_COLUMNS = ["rank", "id", "title", "platform", "release_year", "type", "similarity", "reason"]
 VERDICTS = ((4.25, "A must-watch for this user"), (3.75, "Likely to enjoy it"), (3.0, "Might like it"),
             (2.25, "Probably not their thing"), (0.0, "Likely to dislike it"))
 
@@ -65,10 +65,15 @@ def title_row(data: Catalog, title_id: str) -> dict:
 
 
 def verdict_of(model, predicted: float) -> str:
-    """The model's plain verdict of a predicted rating (a built-in scale if it has none)."""
-    if hasattr(model, "verdict"):
-        return panel.sentence(model.verdict(predicted)).rstrip(".")
-    return next(text for bound, text in VERDICTS if predicted >= bound)
+    """The recommender's plain verdict of a predicted rating ('You'll probably love it')."""
+    rule = getattr(model, "verdict", None)
+    if rule is None:
+        from core import recommender as recommender_module  # imported late: it pulls in scikit-learn
+
+        rule = getattr(recommender_module, "verdict", None)
+    if rule is None:
+        return next(text for bound, text in VERDICTS if predicted >= bound)
+    return panel.sentence(rule(predicted)).rstrip(".")
 
 
 def with_title_facts(data: Catalog, rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -326,13 +331,35 @@ def download_similar(_clicks, title):
 
 
 # ---------------------------------------------------------------------------------------------- URL
-@callback(Output(ids.URL, "search", allow_duplicate=True),
+SYNCED = ("search", "user", "title", "k", "user_options", "title_options")
+
+
+def url_sync(trigger: str | None, user: object, title: object, k: object, search: str | None, on_panel: bool,
+             data: Catalog) -> list:
+    """Values of the sync_url outputs (`no_update` where nothing changes): a picker change writes the URL query
+    (one history entry per real change); a URL change (back/forward) sets the pickers that differ from it."""
+    out = dict.fromkeys(SYNCED, no_update)
+    if trigger == ids.RECOMMEND_URL:
+        if on_panel:  # else: leaving the panel, the page is about to change
+            out.update(panel.widgets_for_url(search, user, title, k, data))
+    else:
+        wanted = panel.new_search(search, user, title, k, data)
+        if wanted is not None:
+            out["search"] = wanted
+    return [out[name] for name in SYNCED]
+
+
+@callback(Output(ids.RECOMMEND_URL, "search"), Output(ids.RECOMMEND_USER, "value"),
+          Output(ids.RECOMMEND_TITLE, "value"), Output(ids.RECOMMEND_K, "value"),
+          Output(ids.RECOMMEND_USER, "options", allow_duplicate=True),
+          Output(ids.RECOMMEND_TITLE, "options", allow_duplicate=True),
           Input(ids.RECOMMEND_USER, "value"), Input(ids.RECOMMEND_TITLE, "value"), Input(ids.RECOMMEND_K, "value"),
-          State(ids.URL, "search"), prevent_initial_call=True)
-def write_url(user, title, k, current):
-    """The choices into the address bar: shareable, reload-safe, and the back button restores them."""
+          Input(ids.RECOMMEND_URL, "search"), State(ids.RECOMMEND_URL, "pathname"), prevent_initial_call=True)
+def sync_url(user, title, k, search, pathname):
+    """Keep the pickers and the address bar in step: shareable, reload-safe, and back/forward restore the pickers."""
     try:
-        search = panel.new_search(current, user, title, k, catalog())
-    except (InvalidQuery, StreamingError):
-        return no_update
-    return no_update if search is None else search
+        on_panel = strip_relative_path(pathname if isinstance(pathname, str) else "") == "recommend"
+        return url_sync(ctx.triggered_id, user, title, k, search, on_panel, catalog())
+    except Exception:  # noqa: BLE001 -- keep the page as it is rather than fail
+        log.exception("recommend: picker/URL sync failed")
+        return [no_update] * len(SYNCED)

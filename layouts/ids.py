@@ -77,6 +77,7 @@ QUERIES_ACTOR_CSV_BUTTON = "queries-actor-csv-button"
 QUERIES_ACTOR_CSV = "queries-actor-csv"
 
 # ---- recommend panel
+RECOMMEND_URL = "recommend-url"  # the panel's own view of the address bar (two-way sync with the pickers)
 # pickers
 RECOMMEND_USER = "recommend-user"
 RECOMMEND_TITLE = "recommend-title"

@@ -116,6 +116,22 @@ def widget_state(user: object, title: object, k: object, data: Catalog, current:
                           k=read(parse_k, k, current.k, empty=current.k))
 
 
+def widgets_for_url(search: str | None, user: object, title: object, k: object, data: Catalog) -> dict:
+    """The widget props to set so the pickers show what the URL says (after back/forward), only those that differ:
+    keys among 'user', 'title', 'k', and 'user_options' / 'title_options' that hold the new choice with its label
+    (a dropdown clears a value missing from its options)."""
+    wanted, _ = state_from_query(from_query_string(search if isinstance(search, str) else ""), data)
+    shown = widget_state(user, title, k, data, RecommendState(None, None, None))  # type: ignore[arg-type]
+    changes: dict[str, object] = {}
+    if shown.user != wanted.user:
+        changes.update(user=wanted.user, user_options=user_options(data.users, None, wanted.user))
+    if shown.title != wanted.title:
+        changes.update(title=wanted.title, title_options=title_options(data.titles, None, wanted.title))
+    if shown.k != wanted.k:
+        changes["k"] = wanted.k
+    return changes
+
+
 def new_search(current: str | None, user: object, title: object, k: object, data: Catalog) -> str | None:
     """The query string to push for the widget values, or None when the URL already says the same.
 
@@ -222,6 +238,22 @@ def sentence(text: object) -> str:
     return words if words.endswith((".", "!", "?")) else words + "."
 
 
+def reason_text(reason: object) -> str:
+    """A readable reason: 'same genres: drama, comedy · same cast: tom hanks · predicted ★4.1' ->
+    'Same genres: Drama, Comedy · same cast: Tom Hanks'. The predicted rating has its own column."""
+    parts = []
+    for part in str(reason or "").split(" · "):
+        part = part.strip()
+        if not part or part.startswith("predicted ★"):
+            continue
+        label, colon, items = part.partition(": ")
+        if colon and label.startswith(("same ", "shared ")):
+            part = f"{label}: {', '.join(title_case(item.strip()) for item in items.split(','))}"
+        parts.append(part)
+    text = " · ".join(parts) or "Suited to this user"
+    return text[0].upper() + text[1:]
+
+
 def verdict_class(predicted: float) -> str:
     """CSS class of the verdict colour."""
     return "good" if predicted >= 3.75 else "fair" if predicted >= 2.75 else "poor"
@@ -288,7 +320,8 @@ def profile_card(user_id: int, n_ratings: int, mean: float | None, genres: list[
             html.H3(f"User {user_id}", className="h6"),
             dbc.Row([stat("ratings", f"{n_ratings:,}", f"{ids.RECOMMEND_PROFILE}-count"),
                      stat("mean rating", "—" if mean is None else f"{mean:.2f}")], class_name="g-0 mb-3"),
-            html.Div("Favourite genres", className="recommend-stat-name mb-1"),
+            html.Div("Favourite genres", className="recommend-stat-name mb-1",
+                     title="Share of the titles they rated 4 or more that have the genre"),
             html.Div(genre_badges, id=f"{ids.RECOMMEND_PROFILE}-genres"),
         ], xs=12, md=5),
         dbc.Col([html.Div("Ratings given", className="recommend-stat-name"),
@@ -313,12 +346,14 @@ def recs_table(frame: pd.DataFrame) -> html.Div:
             html.Td([stars(record["predicted_rating"], "stars-sm"),
                      html.Span(f" {record['predicted_rating']:.1f}", className="small")],
                     className="text-nowrap"),
-            html.Td(f"{record['score']:.0%}" if record.get("score") is not None else "—", className="text-end"),
-            html.Td(sentence(record.get("reason") or ""), className="recommend-reason"),
+            html.Td("—" if record.get("score") is None or pd.isna(record["score"]) else f"{100 * record['score']:.0f}",
+                    className="text-end"),
+            html.Td(reason_text(record.get("reason")), className="recommend-reason"),
         ], className="recommend-row"))
     header = html.Thead(html.Tr([html.Th("#", className="text-end"), html.Th("Title"), html.Th("Predicted"),
                                  html.Th("Match", className="text-end",
-                                         title="Overall match: predicted rating blended with similarity"),
+                                         title="Match score 0-100: the predicted rating blended with similarity "
+                                               "to the chosen title, the user's tastes and popularity"),
                                  html.Th("Why")]))
     return dbc.Table([header, html.Tbody(rows)], striped=True, hover=True, size="sm", responsive=True,
                      class_name="mb-0 align-middle result-table recommend-table", id=ids.RECOMMEND_RECS_TABLE)
@@ -340,6 +375,8 @@ def similar_list(frame: pd.DataFrame) -> html.Div:
             html.Div([platform_badge(record["platform"]),
                       html.Span("" if year is None or pd.isna(year) else f" {int(year)}",
                                 className="small text-body-secondary ms-1")], className="mb-1"),
+            html.Div(reason_text(record.get("reason")), className="recommend-reason mb-1") if record.get("reason")
+            else None,
             html.Div(html.Span(style={"width": f"{similarity:.0%}"}), className="recommend-similarity"),
         ], class_name="px-0 recommend-similar-item"))
     return dbc.ListGroup(items, flush=True, class_name="recommend-similar")
@@ -435,6 +472,7 @@ def layout(**query: str) -> html.Div:
     state, notes = state_from_query(query, data)
     chosen = state.user is not None or state.title is not None
     return html.Div([
+        dcc.Location(id=ids.RECOMMEND_URL, refresh=False),
         html.Div([html.H1("Recommend titles", className="h4 mb-0"),
                   html.Span("Pick a user and a title: predicted rating, what to watch next and why, similar titles",
                             className="text-body-secondary small")], className="mb-3"),

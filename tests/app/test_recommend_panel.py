@@ -151,6 +151,24 @@ def test_new_search_only_for_real_changes(data, choice):
     assert panel.new_search("?k=abc", None, None, 10, data) is None
 
 
+def test_url_change_sets_only_the_pickers_that_differ(data, choice):
+    user, title = choice
+    search = f"?user={user}&title={title}&k=7"
+    assert panel.widgets_for_url(search, user, title, 7, data) == {}
+    assert panel.widgets_for_url(search, user, title, "7", data) == {}
+    changes = panel.widgets_for_url(search, user, "nope", 7, data)
+    assert set(changes) == {"title", "title_options"} and changes["title"] == title
+    assert title in [o["value"] for o in changes["title_options"]]  # with its label, or the dropdown clears it
+    changes = panel.widgets_for_url("", user, title, 99, data)
+    assert changes["user"] is None and changes["title"] is None and changes["k"] == panel.DEFAULT_K
+    # the sync callback: a URL change (back/forward) sets widgets, leaving the panel changes nothing
+    out = cb.url_sync(ids.RECOMMEND_URL, user, None, 7, search, True, data)
+    assert out[0] is dash.no_update and out[2] == title and out[1] is dash.no_update
+    assert cb.url_sync(ids.RECOMMEND_URL, None, None, 10, search, False, data) == [dash.no_update] * 6
+    out = cb.url_sync(ids.RECOMMEND_TITLE, user, None, 7, search, True, data)
+    assert out[0] == f"?user={user}&k=7" and out[1:] == [dash.no_update] * 5
+
+
 def test_layout_prefills_pickers_from_the_url(app, data, choice):
     user, title = choice
     with app.server.test_request_context("/recommend"):
@@ -324,8 +342,9 @@ def test_csv_downloads_and_url_callback(app, data, model, choice):
         assert sent["filename"] == f"similar-titles-{title}.csv"
         assert cb.download_recommendations(1, user, title, 99) is dash.no_update
         assert cb.download_similar(1, "nope") is dash.no_update
-        assert cb.write_url(user, title, 5, "") == f"?user={user}&title={title}&k=5"
-        assert cb.write_url(user, title, 5, f"?user={user}&title={title}&k=5") is dash.no_update
+        assert cb.url_sync(ids.RECOMMEND_K, user, title, 5, "", True, data)[0] == f"?user={user}&title={title}&k=5"
+        assert cb.url_sync(ids.RECOMMEND_K, user, title, 5, f"?user={user}&title={title}&k=5", True, data) == \
+            [dash.no_update] * 6
         options = cb.update_title_options("zzzz-no-such-title", title)
         assert [o["value"] for o in options] == [title]
         options = cb.update_user_options("1", user)
