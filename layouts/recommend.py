@@ -452,7 +452,7 @@ def results_grid(hidden: bool = False) -> html.Div:
             dbc.Col(section("Similar titles", "By genre, description and people", ids.RECOMMEND_SIMILAR,
                             csv_download_button(ids.RECOMMEND_SIMILAR_CSV_BUTTON, ids.RECOMMEND_SIMILAR_CSV)),
                     xs=12, xl=4),
-        ], class_name="g-3"),
+        ], class_name="g-3 align-items-start"),
     ], id=ids.RECOMMEND_RESULTS, hidden=hidden)
 
 
