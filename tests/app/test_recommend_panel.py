@@ -424,7 +424,10 @@ def test_recommend_panel_in_a_browser(dash_duo, app, data, model, choice):
     dash_duo.wait_for_element(f"#{ids.RECOMMEND_K}.is-invalid", timeout=10)
     dash_duo.wait_for_contains_text(f"#{ids.RECOMMEND_ALERT}", "5 to 30", timeout=10)
 
-    # Dark theme: still no console errors.
+    # Dark theme: the results redraw (chart in the dark template), still no console errors.
     dash_duo.find_element(f"#{ids.THEME_SWITCH}").click()
     dash_duo.wait_for_element("html[data-bs-theme='dark']", timeout=5)
+    time.sleep(0.3)
+    wait_until(lambda: not dash_duo.find_elements("[data-dash-is-loading='true']"), 10, "the redraw")
+    time.sleep(0.5)  # let the last responses finish before the server stops
     assert dash_duo.get_logs() == []
