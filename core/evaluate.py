@@ -10,7 +10,8 @@ popularity, content only (the user's content profile), ratings only (predicted r
 recommendation score, with the user's latest liked training title as the chosen title).
 --tune fits on a validation split of the training part and prints the blend weights that become the defaults:
 the rating weights by least squares, the score weights by a grid on NDCG@10 over every unrated title, then the
-similarity weight by NDCG@10 among the chosen title's nearest neighbours (the candidates `recommend` ranks).
+similarity weights (known and new users) by NDCG@10 among the chosen title's nearest neighbours (the
+candidates `recommend` ranks).
 --out writes the figures as JSON (a .md name: the markdown tables).
 """
 
@@ -245,6 +246,28 @@ def tune_similarity_weight(model: HybridRecommender, train: pd.DataFrame, valid:
     return round(float(grid[best]["similarity"]), 3), float(ndcg[best] / len(users))
 
 
+def tune_new_user_weight(model: HybridRecommender, train: pd.DataFrame, valid: pd.DataFrame,
+                         n_users: int = RANK_USERS) -> tuple[float, float]:
+    """Cold start: the similarity weight with the best validation NDCG@10 when users are treated as new (only
+    the chosen title known) and the chosen title's nearest neighbours are ranked."""
+    users = sample_users(model, valid, n_users, SPLIT_SEED + 1)
+    anchors = anchors_of(model, train, users)
+    title_mean = scale_rating(np.clip(model.mean + model.item_bias, 0.5, 5.0))
+    grid = np.arange(11) / 10
+    ndcg = np.zeros(len(grid))
+    for start in range(0, len(users), BATCH):
+        batch = slice(start, start + BATCH)
+        relevant, excluded = relevant_matrix(model, valid, users[batch]), rated_mask(model, users[batch])
+        similarity = model.content.similarities_many(anchors[batch])
+        outside = np.ones_like(excluded)
+        np.put_along_axis(outside, top_rows(similarity, excluded, model.params.candidates), False, axis=1)
+        for n, weight in enumerate(grid):
+            scores = model.new_user_scores(similarity, title_mean, weight)
+            ndcg[n] += ranking_sums(top_rows(scores, excluded | outside), relevant)[2]
+    best = int(np.argmax(ndcg))
+    return round(float(grid[best]), 3), float(ndcg[best] / len(users))
+
+
 def tune(titles: pd.DataFrame, train: pd.DataFrame, n_users: int = RANK_USERS) -> dict:
     """Blend weights chosen on a validation split of the training ratings."""
     fit_part, valid = split_ratings(train, SPLIT_SEED + 1)
@@ -255,12 +278,15 @@ def tune(titles: pd.DataFrame, train: pd.DataFrame, n_users: int = RANK_USERS) -
     score_weights, ndcg = tune_score_weights(model, fit_part, valid, n_users)
     model.params = replace(model.params, **{f"{name}_weight": value for name, value in score_weights.items()})
     similarity, neighbourhood_ndcg = tune_similarity_weight(model, fit_part, valid, n_users)
+    new_user_weight, new_user_ndcg = tune_new_user_weight(model, fit_part, valid, n_users)
     scale = (1 - similarity) / (1 - score_weights["similarity"] or 1.0)
     score_weights = {name: round(value * scale, 3) for name, value in score_weights.items() if name != "similarity"}
     return {"taste_weight": taste_weight, "factor_weight": factor_weight, "similarity_weight": similarity,
             **{f"{name}_weight": value for name, value in score_weights.items()},
+            "new_user_similarity_weight": new_user_weight,
             "validation_rmse": rating_metrics(model, fit_part, valid)["hybrid"]["rmse"],
-            "validation_ndcg@10": round(ndcg, 4), "validation_neighbourhood_ndcg@10": round(neighbourhood_ndcg, 4)}
+            "validation_ndcg@10": round(ndcg, 4), "validation_neighbourhood_ndcg@10": round(neighbourhood_ndcg, 4),
+            "validation_new_user_ndcg@10": round(new_user_ndcg, 4)}
 
 
 # ---------------------------------------------------------------------------------------------- report

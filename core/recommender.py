@@ -4,10 +4,12 @@ Predicted rating of user u for title i (0.5-5):
     mean + user_bias[u] + title_bias[i] + taste_weight * taste[u] . features[i] + factor_weight * p[u] . q[i]
 where `features` are the title's genre words (TF-IDF, SVD-reduced) and platform, `taste` a per-user ridge
 regression of the user's residuals on them, and p, q latent factors fitted by ALS on the same residuals.
-Recommendation score (0-1) of title i for user u and chosen title a:
+`recommend(u, a)` ranks the `candidates` titles most similar to the chosen title a (TF-IDF cosine), so every
+recommendation is related to it, by a score (0-1, weights scaled to sum to one):
     similarity_weight * cos(a, i) + rating_weight * (predicted - 0.5) / 4.5
     + profile_weight * cos(profile[u], features[i]) + popularity_weight * popularity[i]
-The weights are the ones `python -m core.evaluate --tune` chose on a validation split of the real data.
+A new user gets new_user_similarity_weight * cos(a, i) + the rest * (popularity and the title's mean rating).
+All weights are the ones `python -m core.evaluate --tune` chose on a validation split of the real data.
 """
 
 from __future__ import annotations
@@ -47,10 +49,11 @@ class Params:
     iterations: int = 10
     taste_weight: float = 0.798
     factor_weight: float = 0.431
-    similarity_weight: float = 0.3
+    similarity_weight: float = 0.0
     rating_weight: float = 0.2
     profile_weight: float = 0.5
     popularity_weight: float = 0.3
+    new_user_similarity_weight: float = 0.2
     candidates: int = 300
     seed: int = 0
 
@@ -286,15 +289,21 @@ class HybridRecommender:
         return [self._record(row, anchor, score[row], predicted[row], similarity[row], None) for row in rows]
 
     def _recommend_new_user(self, anchor: int, similarity: np.ndarray, k: int) -> list[dict]:
-        """Cold start: similarity to the chosen title and popularity, with the titles' mean as the prediction."""
-        weights = self.score_weights()
+        """Cold start: similarity to the chosen title blended with popularity and the titles' mean rating."""
         predicted = np.clip(self.mean + self.item_bias, *RATING_RANGE)
-        total = weights["similarity"] + weights["popularity"] + weights["rating"]
-        user_part = (weights["popularity"] * self.popularity + weights["rating"] * scale_rating(predicted)) / total
-        score = user_part + weights["similarity"] / total * similarity
+        score = self.new_user_scores(similarity, scale_rating(predicted))
         rows = self._pick(score, similarity, np.array([anchor]), k)
         return [self._record(row, anchor, score[row], predicted[row], similarity[row], "new user")
                 for row in rows]
+
+    def new_user_scores(self, similarity: np.ndarray, title_mean: np.ndarray,
+                        similarity_weight: float | None = None) -> np.ndarray:
+        """Score (0-1) for a user without ratings: similarity, popularity and the title's scaled mean rating."""
+        weights = self.score_weights()
+        w = self.params.new_user_similarity_weight if similarity_weight is None else similarity_weight
+        total = weights["popularity"] + weights["rating"] or 1.0
+        return (w * similarity + (1 - w) / total * (weights["popularity"] * self.popularity
+                                                     + weights["rating"] * title_mean)).astype(np.float32)
 
     def _pick(self, score: np.ndarray, similarity: np.ndarray, excluded: np.ndarray, k: int) -> np.ndarray:
         """Best k by score among the chosen title's nearest neighbours (so every one is related to it)."""

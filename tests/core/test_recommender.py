@@ -132,9 +132,13 @@ def test_fit_is_deterministic(titles):
 def test_new_user_gets_content_and_popularity(model, titles):
     assert not model.has_user(99) and model.has_user(1)
     assert 0.5 <= model.predict(99, "ns1") <= 5
-    recs = model.recommend(99, "ns1", k=3)
-    assert [r["id"] for r in recs][:2] == ["ns2", "ns3"] or {r["id"] for r in recs[:2]} == {"ns2", "ns3"}
+    recs = model.recommend(99, "ns1", k=11)
+    assert len(recs) == 11 and "ns1" not in {r["id"] for r in recs}
+    assert [r["score"] for r in recs] == sorted((r["score"] for r in recs), reverse=True)
     assert all("new user" in r["reason"] for r in recs)
+    similar_only = HybridRecommender(factors=4, genre_dims=8, new_user_similarity_weight=1.0)
+    similar_only.fit(titles, hand_ratings(titles))
+    assert {r["id"] for r in similar_only.recommend(99, "ns1", k=2)} == {"ns2", "ns3"}
     profile = model.user_profile(99)
     assert profile["known"] is False and profile["n_ratings"] == 0 and profile["favourite_genres"] == []
 
