@@ -252,7 +252,7 @@ def _title_options(index: TitleIndex, rows) -> list[tuple[str, str]]:
 def parse_user_text(text: object) -> str:
     """The digits of a user search ('user 12', '#12', ' 12 ' -> '12'); '' when the text is not a user id."""
     cleaned = _USER_WORDS.sub("", str(text or "")[:MAX_QUERY]).strip().replace(",", "")
-    return cleaned if cleaned.isdigit() else ""
+    return cleaned if cleaned.isascii() and cleaned.isdigit() else ""  # not "²" or "٣"
 
 
 def search_users(users: pd.DataFrame, text: object, limit: int = DEFAULT_LIMIT) -> list[tuple[int, str]]:

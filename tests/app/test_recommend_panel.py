@@ -91,7 +91,7 @@ def test_parse_user(value, expected):
     assert panel.parse_user(value) == expected
 
 
-@pytest.mark.parametrize("value", [None, True, "", "abc", "-3", "0", 0, 2.5, "1e3", "9" * 20, [], {}])
+@pytest.mark.parametrize("value", [None, True, "", "abc", "-3", "0", 0, 2.5, "1e3", "9" * 20, [], {}, "²", "٣"])
 def test_parse_user_rejects(value):
     with pytest.raises(InvalidQuery):
         panel.parse_user(value)

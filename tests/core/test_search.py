@@ -121,7 +121,7 @@ def test_user_search_without_text_lists_the_most_active(users):
     assert ids(search.search_users(users, "", limit=3)) == [21, 12, 300]
 
 
-@pytest.mark.parametrize("text", ["abc", "-1", "1.5", "9" * 40, "12 13"])
+@pytest.mark.parametrize("text", ["abc", "-1", "1.5", "9" * 40, "12 13", "²", "١٢", "1²"])
 def test_user_search_of_something_not_an_id_finds_nobody(users, text):
     assert search.search_users(users, text) == []
 
