@@ -70,7 +70,7 @@ def test_markdown_table(demo_results):
     assert "| hybrid |" in text and "NDCG@10" in text and text.count("\n|") >= 12
 
 
-def test_command_line_writes_json(demo_catalog, tmp_path, capsys, monkeypatch):
+def test_command_line_writes_json(demo_catalog, tmp_path, capsys):
     from core.demo import ensure_demo_raw
 
     out = tmp_path / "evaluation.json"
