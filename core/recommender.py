@@ -34,6 +34,7 @@ from core.ratings_model import IndexedRatings, RowBlocks, als, fit_biases
 MODEL_VERSION = 1
 RATING_RANGE = (0.5, 5.0)
 MAX_K = 100
+MAX_USER_ID = 2**31 - 1  # user ids are 32-bit in the processed data
 log = logging.getLogger(__name__)
 
 
@@ -59,23 +60,38 @@ class Params:
 
 
 # ---------------------------------------------------------------------------------------------- argument checks
+def shown(value: object, limit: int = 40) -> str:
+    """A value for an error message: repr, shortened (and safe for ints past Python's int-to-str limit)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        text = "a huge number"
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def check_user_id(user_id: object) -> int:
-    """A user id as int, or InvalidQuery for anything but a positive integer."""
+    """A user id as int, or InvalidQuery for anything but a positive 32-bit integer."""
+    problem = InvalidQuery(f"user id must be a whole number from 1 to {MAX_USER_ID}, not {shown(user_id)}")
     if isinstance(user_id, (bool, np.bool_)):
-        raise InvalidQuery(f"user id must be a positive integer, not {user_id!r}")
-    if isinstance(user_id, str) and user_id.strip().isdigit():
-        user_id = int(user_id.strip())
-    if isinstance(user_id, (float, np.floating)) and float(user_id).is_integer():
+        raise problem
+    if isinstance(user_id, str):
+        digits = user_id.strip()
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 10):
+            raise problem
+        user_id = int(digits)
+    if isinstance(user_id, (float, np.floating)):
+        if not (np.isfinite(user_id) and float(user_id).is_integer()):
+            raise problem
         user_id = int(user_id)
-    if not isinstance(user_id, (int, np.integer)) or user_id <= 0:
-        raise InvalidQuery(f"user id must be a positive integer, not {user_id!r}")
+    if not isinstance(user_id, (int, np.integer)) or not 1 <= user_id <= MAX_USER_ID:
+        raise problem
     return int(user_id)
 
 
 def check_k(k: object) -> int:
     """A result count as int, or InvalidQuery."""
     if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_K:
-        raise InvalidQuery(f"k must be an integer from 1 to {MAX_K}, not {k!r}")
+        raise InvalidQuery(f"k must be a whole number from 1 to {MAX_K}, not {shown(k)}")
     return int(k)
 
 
@@ -191,10 +207,10 @@ class HybridRecommender:
         """Row of a title id, or NotFound / InvalidQuery with a clear message."""
         self._require_fitted()
         if not isinstance(title_id, str) or not title_id.strip():
-            raise InvalidQuery(f"title id must be a non-empty string such as 'ns1', not {title_id!r}")
+            raise InvalidQuery(f"title id must be a non-empty string such as 'ns1', not {shown(title_id)}")
         row = self.row_of.get(title_id.strip().lower())
         if row is None:
-            raise NotFound(f"unknown title id {title_id!r}: no title of the catalogue has this id")
+            raise NotFound(f"unknown title id {shown(title_id)}: no title of the catalogue has this id")
         return row
 
     def user_row(self, user_id: object) -> int | None:
