@@ -415,6 +415,13 @@ def write_outputs(tmp_dir: Path, titles: pd.DataFrame, ratings: pa.Table, users:
     (tmp_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
+def _remove_stale_temp_dirs(out_dir: Path, min_age_s: float = 3600) -> None:
+    """Delete temp folders left by runs that were killed (older than an hour, so never a running one's)."""
+    for stale in out_dir.glob(".tmp-*"):
+        if time.time() - stale.stat().st_mtime > min_age_s:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
 def run_etl(raw_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None, force: bool = False) -> EtlResult:
     """Process a raw data dir (skipped when its files are unchanged); returns where the output is."""
     started = time.perf_counter()
@@ -438,6 +445,7 @@ def run_etl(raw_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None
     manifest = {"etl_version": ETL_VERSION, "fingerprint": fp, "raw_dir": str(raw_dir), "counts": counts,
                 "report": report.lines(), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
     out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temp_dirs(out_dir)
     tmp_dir = out_dir / f".tmp-{uuid.uuid4().hex}"
     try:
         write_outputs(tmp_dir, titles, ratings_table(ratings, title_ids), users, activity, manifest)

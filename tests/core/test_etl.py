@@ -265,3 +265,13 @@ def test_real_data_etl(real_catalog):
     assert ratings["date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
     report = "\n".join(real_catalog.report)
     assert "10,466  exact duplicate row: excluded" in report
+
+
+def test_temp_folder_of_a_killed_run_is_removed_later(tmp_path):
+    raw = write_raw(tmp_path / "raw")
+    stale, fresh = tmp_path / "out" / ".tmp-killed", tmp_path / "out" / ".tmp-running"
+    stale.mkdir(parents=True)
+    fresh.mkdir()
+    os.utime(stale, (1, 1))
+    etl.run_etl(raw, tmp_path / "out")
+    assert not stale.exists() and fresh.exists()
