@@ -1,4 +1,4 @@
-"""The data the running app was built over, reached through `dash.get_app()` (set once by `create_app`)."""
+"""The data the running app was built over (set once by `create_app` in its Flask server's extensions)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ import threading
 from pathlib import Path
 
 import dash
+import flask
 
 from core import Catalog
 
 
 def app_state() -> dict:
     """The app's shared, read-only state (catalog, recommender handle)."""
+    # The Flask app serving the request is the exact app; dash.get_app() is the fallback outside a request and,
+    # with several apps in one process (tests), means the most recently built one.
+    if flask.has_app_context() and "streaming" in flask.current_app.extensions:
+        return flask.current_app.extensions["streaming"]
     return dash.get_app().server.extensions["streaming"]
 
 
