@@ -8,12 +8,6 @@ from app import create_app, main
 from layouts import ids
 
 
-@pytest.fixture(scope="module")
-def app():
-    """The app over the default data (real data in CI, else the demo data)."""
-    return create_app()
-
-
 def component_ids(node) -> set[str]:
     """Every component id in a serialised Dash layout."""
     found = set()

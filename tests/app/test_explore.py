@@ -19,22 +19,9 @@ from core import eda
 from core.config import PLATFORMS
 from layouts import explore as panel
 from layouts import ids, tables
+from tests.app.components import find, text_of
 
 BOUNDS = (1920, 2021)
-
-
-@pytest.fixture(scope="module")
-def app():
-    """The app over the default data (real data when $STREAMING_DATA_DIR is set, else the demo data)."""
-    from app import create_app
-
-    return create_app()
-
-
-@pytest.fixture(scope="module")
-def data(app):
-    """The catalog the app serves."""
-    return app.server.extensions["streaming"]["catalog"]
 
 
 @pytest.fixture(scope="module")
@@ -45,19 +32,6 @@ def bounds(data):
 def count(data, platforms=PLATFORMS, content_type="all", years=None) -> int:
     """How many titles core.eda keeps for these filters."""
     return len(eda.filter_titles(data.titles, eda.Filters(tuple(platforms), content_type, years)))
-
-
-def find(node, component_id):
-    """The component with this id in a layout tree (or None)."""
-    if getattr(node, "id", None) == component_id:
-        return node
-    children = getattr(node, "children", None)
-    for child in children if isinstance(children, (list, tuple)) else [children]:
-        if child is not None and not isinstance(child, (str, int, float)):
-            hit = find(child, component_id)
-            if hit is not None:
-                return hit
-    return None
 
 
 def ids_in(node) -> set[str]:
@@ -72,17 +46,6 @@ def ids_in(node) -> set[str]:
         for item in node:
             found |= ids_in(item)
     return found
-
-
-def text_of(node) -> str:
-    """All text inside a component tree."""
-    if node is None:
-        return ""
-    if isinstance(node, (str, int, float)):
-        return str(node)
-    if isinstance(node, (list, tuple)):
-        return " ".join(text_of(n) for n in node)
-    return text_of(getattr(node, "children", None))
 
 
 def is_message(figure: dict, message: str) -> bool:

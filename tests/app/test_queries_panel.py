@@ -21,20 +21,7 @@ from layouts import ids
 from layouts import queries as panel
 from layouts import queries_render as render
 from layouts.urlstate import from_query_string
-
-
-@pytest.fixture(scope="module")
-def app():
-    """The app over the default data (real data when $STREAMING_DATA_DIR is set, else the demo data)."""
-    from app import create_app
-
-    return create_app()
-
-
-@pytest.fixture(scope="module")
-def data(app):
-    """The catalog the app serves."""
-    return app.server.extensions["streaming"]["catalog"]
+from tests.app.components import find, text_of
 
 
 @pytest.fixture(scope="module")
@@ -47,30 +34,6 @@ def busiest_year(data, platform: str, column: str = "cast") -> int:
     titles = data.titles
     rows = titles[(titles["platform"] == platform) & titles[column].notna()]
     return int(rows["release_year"].value_counts().idxmax())
-
-
-def find(node, component_id):
-    """The component with this id in a layout tree."""
-    if getattr(node, "id", None) == component_id:
-        return node
-    children = getattr(node, "children", None)
-    for child in children if isinstance(children, (list, tuple)) else [children]:
-        if child is not None and not isinstance(child, (str, int, float)):
-            hit = find(child, component_id)
-            if hit is not None:
-                return hit
-    return None
-
-
-def text_of(node) -> str:
-    """All text inside a component tree."""
-    if node is None:
-        return ""
-    if isinstance(node, (str, int, float)):
-        return str(node)
-    if isinstance(node, (list, tuple)):
-        return " ".join(text_of(n) for n in node)
-    return text_of(getattr(node, "children", None))
 
 
 # ---------------------------------------------------------------------------------------------- words

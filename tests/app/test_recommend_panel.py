@@ -16,6 +16,7 @@ from core.errors import DataError, InvalidQuery, NotFound
 from layouts import ids
 from layouts import recommend as panel
 from layouts.urlstate import from_query_string
+from tests.app.components import find, text_of
 
 
 @pytest.fixture(scope="module")
@@ -25,11 +26,6 @@ def app():
     from core.demo import ensure_demo_raw
 
     return create_app(ensure_demo_raw())
-
-
-@pytest.fixture(scope="module")
-def data(app):
-    return app.server.extensions["streaming"]["catalog"]
 
 
 @pytest.fixture(scope="module")
@@ -47,30 +43,6 @@ def choice(data):
     user = int(data.users.sort_values("n_ratings", ascending=False).iloc[0]["user_id"])
     title = str(data.titles.sort_values("n_ratings", ascending=False).iloc[0]["id"])
     return user, title
-
-
-def find(node, component_id):
-    """The component with this id in a layout tree."""
-    if getattr(node, "id", None) == component_id:
-        return node
-    children = getattr(node, "children", None)
-    for child in children if isinstance(children, (list, tuple)) else [children]:
-        if child is not None and not isinstance(child, (str, int, float)):
-            hit = find(child, component_id)
-            if hit is not None:
-                return hit
-    return None
-
-
-def text_of(node) -> str:
-    """All text inside a component tree."""
-    if node is None:
-        return ""
-    if isinstance(node, (str, int, float)):
-        return str(node)
-    if isinstance(node, (list, tuple)):
-        return " ".join(text_of(n) for n in node)
-    return text_of(getattr(node, "children", None))
 
 
 class Broken:

@@ -1,0 +1,17 @@
+"""Fixtures of the app tests: the app over the default data and the catalog it serves."""
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def app():
+    """The app over the default data (real data when $STREAMING_DATA_DIR is set, else the demo data)."""
+    from app import create_app
+
+    return create_app()
+
+
+@pytest.fixture(scope="module")
+def data(app):
+    """The catalog the app serves (from the test module's own `app` fixture where it has one)."""
+    return app.server.extensions["streaming"]["catalog"]
