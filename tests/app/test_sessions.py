@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from benchmarks.load import callback_body as payload
 from layouts import ids
 
 THREADS = 8
@@ -41,22 +42,6 @@ def find_callback(dependencies: dict[str, dict], output_id: str) -> dict:
         if f"{output_id}." in output:
             return dependency
     pytest.fail(f"no callback writes {output_id}")
-
-
-def payload(dependency: dict, values: dict[str, object]) -> dict:
-    """A /_dash-update-component body as the browser sends it, for the given `id.property` input values."""
-    output = dependency["output"]
-    if output.startswith(".."):
-        outputs = [dict(zip(("id", "property"), part.rsplit(".", 1))) for part in output[2:-2].split("...")]
-    else:
-        outputs = dict(zip(("id", "property"), output.rsplit(".", 1)))
-
-    def items(specs):
-        return [{**spec, "value": values.get(f"{spec['id']}.{spec['property']}")} for spec in specs]
-
-    return {"output": output, "outputs": outputs, "inputs": items(dependency["inputs"]),
-            "state": items(dependency.get("state", [])),
-            "changedPropIds": [f"{dependency['inputs'][0]['id']}.{dependency['inputs'][0]['property']}"]}
 
 
 def session_scripts(app, dependencies) -> list[list[dict]]:
