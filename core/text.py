@@ -10,6 +10,8 @@ _MINOR_WORDS = frozenset("a an and as at but by for from in into nor of on or pe
 _UPPER_WORDS = frozenset("tv uk usa us ii iii iv vi vii viii ix xi xii xiii xiv xv xvi xx".split())
 _BREAKS = (":", "-", "—", "(", "!", "?", ".")
 _PUNCTUATION = "\"'“”‘’()[]¡¿.,:;!?"
+# Surname prefixes with an inner capital (McKellen, O'Brien); not "mac", which would break Mack, Macy, Machine.
+_INNER_CAPITAL = re.compile(r"(?<=\bMc)[a-z](?=[a-z])|(?<=\bO['’])[a-z]")
 
 
 def title_case(text: object, missing: str = "") -> str:
@@ -25,7 +27,7 @@ def title_case(text: object, missing: str = "") -> str:
 
 
 def _capitalised(match: re.Match) -> str:
-    """One part of a word with its first letter upper-case; acronyms upper-case; '3rd' left alone."""
+    """One part of a word with its first letter upper-case (and McKellen, O'Brien); acronyms upper-case; '3rd' alone."""
     part = match.group(0)
     stem = part.strip(_PUNCTUATION)
     if stem.lower() in _UPPER_WORDS:
@@ -34,7 +36,8 @@ def _capitalised(match: re.Match) -> str:
         return part.replace("tv", "TV", 1)
     for pos, char in enumerate(part):
         if char.isalpha():
-            return part[:pos] + char.upper() + part[pos + 1:]
+            capitalised = part[:pos] + char.upper() + part[pos + 1:]
+            return _INNER_CAPITAL.sub(lambda inner: inner.group(0).upper(), capitalised)
         if char.isdigit():
             return part
     return part

@@ -16,6 +16,19 @@ from core.text import title_case
     ("action & adventure", "Action & Adventure"),
     ("\"the\" end", "\"The\" End"),
     ("", ""),
+    # Surname prefixes keep their inner capital; "mc" needs two more letters, "mac" is left alone (Mack, Machine).
+    ("ian mckellen", "Ian McKellen"),
+    ("matthew mcconaughey", "Matthew McConaughey"),
+    ("old mcdonald's farm", "Old McDonald's Farm"),
+    ("(mckellen)", "(McKellen)"),
+    ("conan o'brien", "Conan O'Brien"),
+    ("sinéad o’connor", "Sinéad O’Connor"),
+    ("spider-man vs. mcdonald", "Spider-Man vs. McDonald"),
+    ("mack the knife", "Mack the Knife"),
+    ("macy gray", "Macy Gray"),
+    ("machine gun", "Machine Gun"),
+    ("mcs", "Mcs"),
+    ("o", "O"),
 ])
 def test_title_case(raw, shown):
     assert title_case(raw) == shown
