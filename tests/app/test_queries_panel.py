@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import dash
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -361,6 +362,19 @@ def test_longest_figure_keeps_duplicate_titles_apart():
     assert [t.name for t in fig.data] == ["Hulu", "Netflix"]
     assert fig.layout.template.layout.paper_bgcolor is not None  # the dark template is applied
 
+
+
+@pytest.mark.parametrize("theme, name", [("light", "plotly_white"), ("dark", "plotly_dark"), (None, "plotly_white")])
+def test_charts_get_their_own_copy_of_the_theme_template(theme, name):
+    fig = render.counts_figure([{"platform": "hulu", "movies": 2, "tv_shows": 1, "total": 3}], "hulu", theme)
+    # `styled` sets the template without validating it again: the figure must still hold the whole template, its own
+    # copy, with validation back on and a result that passes Plotly's full validation.
+    assert fig.layout.template.to_plotly_json() == pio.templates[name].to_plotly_json()
+    fig.layout.template.layout.paper_bgcolor = "red"
+    assert pio.templates[name].layout.paper_bgcolor != "red"
+    with pytest.raises(ValueError):
+        fig.update_layout(paper_bgcolour="red")
+    assert go.Figure(fig.to_dict()).layout.template.layout.paper_bgcolor == "red"
 
 def test_csv_download(data):
     view = cb.count_view(data, "netflix", None)
