@@ -13,7 +13,7 @@ import dash._callback as dash_callback_registry
 from dash import Dash
 
 import callbacks  # noqa: F401  -- importing the package registers every panel's callbacks
-from core import load_catalog
+from core import eda, load_catalog
 from core.errors import StreamingError
 from core.queries import query_index
 from layouts import page
@@ -38,7 +38,9 @@ def _restore_global_callbacks() -> None:
 def create_app(data_dir: str | os.PathLike | None = None) -> Dash:
     """Build the dashboard over a raw data dir (None: $STREAMING_DATA_DIR, else the embedded demo data)."""
     catalog = load_catalog(data_dir)
-    query_index(catalog)  # built here, once per worker, rather than on the first user's request
+    # Indexes built here, once per worker, rather than on the first user's request.
+    query_index(catalog)
+    eda.prepare(catalog.user_segments, catalog.activity)
     _restore_global_callbacks()
     app = Dash(__name__, title="Streaming Atlas", assets_folder=str(ASSETS_DIR), use_pages=True,
                pages_folder="", suppress_callback_exceptions=True, update_title=None)

@@ -52,7 +52,7 @@ def alert(message: str, color: str = "info") -> dbc.Alert:
 
 def blank_view(cat: Catalog, message: str, color: str, figure_text: str, theme: str | None) -> ExploreView:
     """Every chart empty with a reason, headline numbers of an empty selection, and an inline alert."""
-    numbers = eda.headline(cat.titles.iloc[0:0], cat.users)
+    numbers = eda.headline(cat.titles.iloc[0:0], eda.user_totals(cat.user_segments, eda.Filters(platforms=())))
     return ExploreView(alert(message, color), headline_cards(numbers, len(cat.titles)),
                        {chart: charts.empty(figure_text, theme) for chart in ids.EXPLORE_CHARTS})
 
@@ -71,7 +71,7 @@ def explore_view(cat: Catalog, platforms: object, content_type: object, years: o
     if titles.empty:
         return blank_view(cat, "No titles match these filters: add platforms or content types, or widen the "
                                "release years.", "info", NO_MATCH, theme)
-    full = cat.titles
+    full, user_counts = cat.titles, eda.user_totals(cat.user_segments, filters)
     figures = {
         ids.EXPLORE_CHART_TYPES: charts.types_figure(eda.titles_by_platform_type(titles), theme),
         ids.EXPLORE_CHART_RELEASES: charts.releases_figure(eda.releases_per_year(titles), theme),
@@ -84,10 +84,10 @@ def explore_view(cat: Catalog, platforms: object, content_type: object, years: o
         ids.EXPLORE_CHART_SCORES: charts.scores_figure(eda.score_distribution(titles), eda.mean_scores(titles),
                                                        theme),
         ids.EXPLORE_CHART_ACTIVITY: charts.activity_figure(eda.rating_activity(cat.activity, filters), theme),
-        ids.EXPLORE_CHART_USERS: charts.users_figure(eda.ratings_per_user(cat.users), eda.top_user_share(cat.users),
-                                                     theme),
+        ids.EXPLORE_CHART_USERS: charts.users_figure(eda.ratings_per_user(user_counts),
+                                                     eda.top_user_share(user_counts), theme),
     }
-    return ExploreView(None, headline_cards(eda.headline(titles, cat.users), len(full)), figures)
+    return ExploreView(None, headline_cards(eda.headline(titles, user_counts), len(full)), figures)
 
 
 def filters_sync(trigger: str | None, widgets: tuple, search: str | None, on_panel: bool,

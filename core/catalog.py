@@ -22,6 +22,7 @@ class Catalog:
 
     titles: pd.DataFrame
     users: pd.DataFrame
+    user_segments: pd.DataFrame
     activity: pd.DataFrame
     version_dir: Path
     source: str
@@ -42,6 +43,7 @@ def read_catalog(version_dir: Path, source: str, report: list[str]) -> Catalog:
     titles = pd.read_parquet(version_dir / "titles.parquet")
     return Catalog(titles=titles.set_index("id", drop=False).rename_axis(None),
                    users=pd.read_parquet(version_dir / "users.parquet"),
+                   user_segments=pd.read_parquet(version_dir / "user_segments.parquet"),
                    activity=pd.read_parquet(version_dir / "activity.parquet"),
                    version_dir=version_dir, source=source, report=tuple(report))
 

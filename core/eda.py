@@ -1,13 +1,13 @@
 """Exploratory aggregations behind the Explore panel: global filters, headline numbers and one table per chart.
 
-Every function is pure pandas over the processed frames of a ``Catalog`` (see ``core.etl``): ``titles`` for
-everything about the catalogues, ``users`` for the ratings-per-user long tail and ``activity`` for ratings
-over time; the 11M ratings are never read. Outputs keep the data's lower-case values (the UI title-cases them)
-and are small: a few hundred rows at most, ready to plot.
+Every function is pure pandas/numpy over the processed frames of a ``Catalog`` (see ``core.etl``): ``titles``
+for everything about the catalogues, ``user_segments`` for the ratings-per-user long tail and ``activity`` for
+ratings over time; the 11M ratings are never read. Outputs keep the data's lower-case values (the UI title-cases
+them) and are small: a few hundred rows at most, ready to plot.
 
-The title filters (platforms, content type, release-year range) apply to everything computed from ``titles``.
-The per-user and per-month summaries are not split by title, so ``activity`` follows only the platform filter
-and ``users`` follows none; results computed from them alone are memoised per frame.
+The filters (platforms, content type, release-year range) apply to every output: ``user_segments`` and
+``activity`` sum the ratings per segment (platform, type, release year) of the rated titles, the very columns
+the filters select titles by, so a user's total under the filters is the sum of their kept segments.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.config import PLATFORMS
+from core.etl import SEGMENT_COLUMNS
 from core.errors import InvalidQuery
 from core.queries import parse_content_type, parse_platform
 
@@ -108,13 +109,42 @@ def _whole(value: object) -> int:
     return int(number)
 
 
+def kept_rows(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
+    """Which rows of a frame with platform, type and release_year columns the filters keep (a boolean mask)."""
+    mask = frame["platform"].isin(list(filters.platforms)).to_numpy(dtype=bool)
+    if filters.content_type != "all":
+        mask = mask & (frame["type"] == filters.content_type).to_numpy(dtype=bool)
+    if filters.years is not None:
+        mask = mask & frame["release_year"].between(*filters.years).fillna(False).to_numpy(dtype=bool)
+    return mask
+
+
+def kept_segment_rows(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
+    """kept_rows of a large frame sorted by segment (see core.etl), decided once per run of rows in one segment."""
+    runs, lengths = _memo(frame, "segment_runs", _segment_runs)
+    return np.repeat(kept_rows(runs, filters), lengths)
+
+
+def _segment_runs(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The runs of consecutive rows with equal platform, type and release_year: their values and lengths."""
+    codes = [pd.factorize(frame[column], use_na_sentinel=False)[0] for column in SEGMENT_COLUMNS]
+    changed = np.zeros(len(frame), dtype=bool)
+    changed[:1] = True
+    for column in codes:
+        changed[1:] |= column[1:] != column[:-1]
+    starts = np.flatnonzero(changed)
+    return frame[SEGMENT_COLUMNS].iloc[starts].reset_index(drop=True), np.diff(np.append(starts, len(frame)))
+
+
+def prepare(*summaries: pd.DataFrame) -> None:
+    """Find the segment runs of summary frames now (at app start) rather than on a user's first filter change."""
+    for frame in summaries:
+        _memo(frame, "segment_runs", _segment_runs)
+
+
 def filter_titles(titles: pd.DataFrame, filters: Filters, columns: list[str] | None = None) -> pd.DataFrame:
     """The titles the filters keep (only `columns` when given; the frame itself when it keeps everything)."""
-    mask = titles["platform"].isin(list(filters.platforms)).to_numpy(dtype=bool)
-    if filters.content_type != "all":
-        mask = mask & (titles["type"] == filters.content_type).to_numpy(dtype=bool)
-    if filters.years is not None:
-        mask = mask & titles["release_year"].between(*filters.years).fillna(False).to_numpy(dtype=bool)
+    mask = kept_rows(titles, filters)
     frame = titles if columns is None else titles[columns]
     return frame if mask.all() else frame[mask]
 
@@ -130,10 +160,29 @@ class Headline(TypedDict):
     rated_titles: int
 
 
-def headline(titles: pd.DataFrame, users: pd.DataFrame) -> Headline:
-    """Titles, users, ratings and mean title score of (filtered) titles; users cover the whole catalogue."""
+def user_totals(user_segments: pd.DataFrame, filters: Filters) -> np.ndarray:
+    """How many of the kept titles each user rated, for every user who rated one (in no particular order)."""
+    if filters.is_default():  # the first page and every reset: computed once
+        return _memo(user_segments, "user_totals", lambda frame: _totals(frame, None))
+    return _totals(user_segments, kept_segment_rows(user_segments, filters))
+
+
+def _totals(user_segments: pd.DataFrame, mask: np.ndarray | None) -> np.ndarray:
+    """user_totals over the rows of a mask (None: every row); read-only."""
+    rows = user_segments["user_row"].to_numpy()
+    counts = user_segments["n_ratings"].to_numpy()
+    if mask is not None:
+        rows, counts = rows[mask], counts[mask]
+    per_user = np.bincount(rows, weights=counts)  # user_row numbers the users densely: a short array
+    totals = per_user[per_user > 0].astype(np.int64)
+    totals.flags.writeable = False
+    return totals
+
+
+def headline(titles: pd.DataFrame, user_counts: np.ndarray) -> Headline:
+    """Titles, ratings and mean score of (filtered) titles; users: the user_totals of the same filters."""
     scores = titles["score"].dropna()
-    return Headline(titles=int(len(titles)), users=int(len(users)), ratings=int(titles["n_ratings"].sum()),
+    return Headline(titles=int(len(titles)), users=int(len(user_counts)), ratings=int(titles["n_ratings"].sum()),
                     mean_score=round(float(scores.mean()), 4) if len(scores) else None,
                     rated_titles=int(len(scores)))
 
@@ -320,21 +369,21 @@ def mean_scores(titles: pd.DataFrame) -> pd.DataFrame:
 
 
 def rating_activity(activity: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """Ratings per month and platform for the filtered platforms (month as YYYY-MM), oldest first."""
-    kept = activity[activity["platform"].isin(list(filters.platforms))]
-    out = kept[["month", "platform", "n_ratings", "mean_rating"]].rename(columns={"n_ratings": "ratings"})
-    out = out.astype({"ratings": "int64", "mean_rating": "float64"})
-    return out.sort_values(["month", "platform"]).reset_index(drop=True)
+    """Ratings of the kept titles per month and platform, with their mean (month as YYYY-MM), oldest first."""
+    kept = activity[kept_segment_rows(activity, filters)]
+    sums = kept.groupby(["month", "platform"], observed=True)[["n_ratings", "rating_sum"]].sum().reset_index()
+    out = sums.rename(columns={"n_ratings": "ratings"}).astype({"platform": "str", "ratings": "int64"})
+    out["mean_rating"] = out.pop("rating_sum") / out["ratings"]
+    return _by_platform(out, []).sort_values(["month"], kind="stable").reset_index(drop=True)
 
 
-def ratings_per_user(users: pd.DataFrame, edges: tuple[int, ...] = USER_BINS) -> pd.DataFrame:
-    """Users per bin of their rating count [low, next low), with the bins' share of users and of all ratings (%)."""
-    return _memo(users, f"ratings_per_user:{edges}", lambda frame: _user_bins(frame, edges)).copy()
+def ratings_per_user(user_counts: np.ndarray, edges: tuple[int, ...] = USER_BINS) -> pd.DataFrame:
+    """Users per bin of their rating count [low, next low), with the bins' share of users and of all ratings (%).
 
-
-def _user_bins(users: pd.DataFrame, edges: tuple[int, ...]) -> pd.DataFrame:
-    """ratings_per_user, computed."""
-    counts = users["n_ratings"].to_numpy(dtype="int64")
+    user_counts: each user's number of ratings (e.g. user_totals); users with none are not counted.
+    """
+    counts = np.asarray(user_counts, dtype="int64")
+    counts = counts[counts > 0]
     bins = np.searchsorted(np.asarray(edges), counts, side="right") - 1
     grouped = pd.DataFrame({"bin": bins, "ratings": counts}).groupby("bin")["ratings"]
     frame = pd.DataFrame({"users": grouped.size(), "ratings": grouped.sum()})
@@ -348,14 +397,9 @@ def _user_bins(users: pd.DataFrame, edges: tuple[int, ...]) -> pd.DataFrame:
     return frame[(frame["users"] > 0) & (frame["low"] >= 0)].reset_index(drop=True)
 
 
-def top_user_share(users: pd.DataFrame, fraction: float = 0.1) -> float | None:
+def top_user_share(user_counts: np.ndarray, fraction: float = 0.1) -> float | None:
     """Share of all ratings (%) given by the most active `fraction` of users; None without ratings."""
-    return _memo(users, f"top_user_share:{fraction}", lambda frame: _top_share(frame, fraction))
-
-
-def _top_share(users: pd.DataFrame, fraction: float) -> float | None:
-    """top_user_share, computed."""
-    counts = np.sort(users["n_ratings"].to_numpy(dtype="int64"))[::-1]
+    counts = np.sort(np.asarray(user_counts, dtype="int64"))[::-1]
     if not len(counts) or counts.sum() == 0:
         return None
     top = max(1, int(round(fraction * len(counts))))

@@ -5,8 +5,12 @@ Processed output (one version folder, reached through the ``current`` link of th
   date_added (YYYY-MM-DD), release_year, rating (maturity, null -> "g"), duration_int, duration_type
   ("min" | "season"), listed_in, description, score (mean user rating, NaN when unrated), n_ratings.
 - ``ratings.parquet``: user_id, id, rating, timestamp, date (YYYY-MM-DD); de-duplicated, sorted by user and title.
-- ``users.parquet``: user_id, n_ratings, mean_rating.
-- ``activity.parquet``: month (YYYY-MM), platform, n_ratings, mean_rating.
+- ``users.parquet``: user_id, n_ratings, mean_rating; sorted by user_id.
+- ``user_segments.parquet``: user_row (row of users.parquet), platform, type, release_year, n_ratings -- each
+  user's ratings per segment (platform, type, release year) of the rated titles, so per-user totals can follow
+  the title filters without reading the ratings; sorted by segment.
+- ``activity.parquet``: month (YYYY-MM), platform, type, release_year, n_ratings, rating_sum -- ratings per month
+  and segment; sorted by segment.
 - ``manifest.json``: fingerprint of the raw files, row counts and the data-quality report.
 """
 
@@ -35,7 +39,7 @@ import pyarrow.parquet as pq
 from core.config import PLATFORMS, TITLE_FILES, processed_dir_for
 from core.errors import DataError
 
-ETL_VERSION = 2
+ETL_VERSION = 3
 TITLE_COLUMNS = ["show_id", "type", "title", "director", "cast", "country", "date_added",
                  "release_year", "rating", "duration", "listed_in", "description"]
 RATING_COLUMNS = ["userId", "rating", "timestamp", "movieId"]
@@ -47,7 +51,10 @@ CONTENT_TYPES = ("movie", "tv show")
 SWALLOWED_RECORD = r"[\r\n]+[^,\r\n]*,(?:movie|tv show),"
 MAX_DURATION = 10_000  # minutes or seasons; the longest real title runs 312 minutes
 DURATION_PATTERN = r"^(\d+)\s*(min|mins|minutes?|seasons?)$"
-OUTPUT_FILES = ("titles.parquet", "ratings.parquet", "users.parquet", "activity.parquet", "manifest.json")
+OUTPUT_FILES = ("titles.parquet", "ratings.parquet", "users.parquet", "user_segments.parquet", "activity.parquet",
+                "manifest.json")
+# What the Explore filters select titles by: ratings are also summed per segment of these (see core.eda).
+SEGMENT_COLUMNS = ["platform", "type", "release_year"]
 # Unix seconds of 1970-01-01 and 2100-01-01: anything outside is a broken timestamp, not a rating date.
 TIMESTAMP_RANGE = (0, 4_102_444_800)
 
@@ -362,17 +369,39 @@ def user_summary(ratings: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def monthly_activity(ratings: pd.DataFrame, titles: pd.DataFrame) -> pd.DataFrame:
-    """Ratings per month and platform, with their mean."""
+def title_segments(titles: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each title's segment number and the segments (platform, type, release_year; null years kept)."""
+    codes = titles.groupby(SEGMENT_COLUMNS, dropna=False, observed=True, sort=True).ngroup().to_numpy()
+    segments = titles[SEGMENT_COLUMNS].assign(segment=codes).drop_duplicates("segment").set_index("segment")
+    return codes, segments.sort_index()
+
+
+def _segment_sums(keys: pd.DataFrame, ratings: pd.DataFrame, segments: pd.DataFrame,
+                  with_sum: bool) -> pd.DataFrame:
+    """Ratings counted (and summed) per row of keys (segment and one more column), sorted by them; segment
+    columns added."""
+    grouped = keys.assign(rating=ratings["rating"].to_numpy(np.float64)).groupby(list(keys.columns), sort=True)
+    out = grouped["rating"].agg(["size", "sum"] if with_sum else ["size"]).reset_index()
+    out = out.rename(columns={"size": "n_ratings", "sum": "rating_sum"}).astype({"n_ratings": "int32"})
+    parts = segments.iloc[out["segment"].to_numpy()].reset_index(drop=True)
+    parts = parts.astype({"platform": "category", "type": "category"})
+    return pd.concat([out.drop(columns="segment"), parts], axis=1)
+
+
+def segment_aggregates(ratings: pd.DataFrame, titles: pd.DataFrame,
+                       users: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per user and segment, per month and segment) rating counts; the monthly ones with their sum."""
+    codes, segments = title_segments(titles)
+    segment = codes[ratings["code"].to_numpy()]
+    user_row = np.searchsorted(users["user_id"].to_numpy(), ratings["user_id"].to_numpy()).astype(np.int32)
+    # Keys segment first: rows come out sorted by segment, so core.eda filters them one run of rows at a time.
+    per_user = _segment_sums(pd.DataFrame({"segment": segment, "user_row": user_row}), ratings, segments, False)
     # Group on integer month numbers; only the few distinct months are formatted as text.
     months = ratings["timestamp"].to_numpy().astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
-    platforms = titles["platform"].to_numpy()[ratings["code"].to_numpy()]
-    frame = pd.DataFrame({"month": months, "platform": platforms, "rating": ratings["rating"].to_numpy()})
-    grouped = frame.groupby(["month", "platform"], sort=True)["rating"]
-    out = pd.DataFrame({"n_ratings": grouped.size().astype("int32"),
-                        "mean_rating": grouped.mean().astype("float32")}).reset_index()
-    out["month"] = out["month"].to_numpy().astype("datetime64[M]").astype(str)
-    return out
+    per_month = _segment_sums(pd.DataFrame({"segment": segment, "month": months}), ratings, segments, True)
+    per_month["month"] = per_month["month"].to_numpy().astype("datetime64[M]").astype(str)
+    return (per_user[["user_row", *SEGMENT_COLUMNS, "n_ratings"]],
+            per_month[["month", *SEGMENT_COLUMNS, "n_ratings", "rating_sum"]])
 
 
 # ---------------------------------------------------------------------------------------------- output
@@ -404,14 +433,14 @@ def publish(tmp_dir: Path, out_dir: Path, fp: str) -> Path:
     return version_dir
 
 
-def write_outputs(tmp_dir: Path, titles: pd.DataFrame, ratings: pa.Table, users: pd.DataFrame,
-                  activity: pd.DataFrame, manifest: dict) -> None:
-    """Write every processed file into a temp folder."""
+def write_outputs(tmp_dir: Path, titles: pd.DataFrame, ratings: pa.Table, summaries: dict[str, pd.DataFrame],
+                  manifest: dict) -> None:
+    """Write every processed file into a temp folder (summaries: file stem -> frame)."""
     tmp_dir.mkdir(parents=True)
     titles.to_parquet(tmp_dir / "titles.parquet", index=False)
     pq.write_table(ratings, tmp_dir / "ratings.parquet", compression="zstd", row_group_size=2_000_000)
-    users.to_parquet(tmp_dir / "users.parquet", index=False)
-    activity.to_parquet(tmp_dir / "activity.parquet", index=False)
+    for name, frame in summaries.items():
+        frame.to_parquet(tmp_dir / f"{name}.parquet", index=False)
     (tmp_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
@@ -439,7 +468,8 @@ def run_etl(raw_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None
     ratings = load_ratings(rating_files, title_ids, report)
     titles = add_scores(titles, ratings)
     report.add("titles", "no rating at all: kept with null score", int((titles["n_ratings"] == 0).sum()))
-    users, activity = user_summary(ratings), monthly_activity(ratings, titles)
+    users = user_summary(ratings)
+    user_segments, activity = segment_aggregates(ratings, titles, users)
     counts = {"titles": len(titles), "ratings": len(ratings), "users": len(users),
               **{f"titles_{p}": int((titles["platform"] == p).sum()) for p in PLATFORMS}}
     manifest = {"etl_version": ETL_VERSION, "fingerprint": fp, "raw_dir": str(raw_dir), "counts": counts,
@@ -448,7 +478,8 @@ def run_etl(raw_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None
     _remove_stale_temp_dirs(out_dir)
     tmp_dir = out_dir / f".tmp-{uuid.uuid4().hex}"
     try:
-        write_outputs(tmp_dir, titles, ratings_table(ratings, title_ids), users, activity, manifest)
+        summaries = {"users": users, "user_segments": user_segments, "activity": activity}
+        write_outputs(tmp_dir, titles, ratings_table(ratings, title_ids), summaries, manifest)
         version_dir = publish(tmp_dir, out_dir, fp)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)

@@ -45,10 +45,9 @@ CHARTS = (
     (ids.EXPLORE_CHART_COUNTRIES, "Top countries", "Ten countries with most titles; co-productions count for each",
      500),
     (ids.EXPLORE_CHART_SCORES, "Mean score distribution", "Mean user score of each rated title", 360),
-    (ids.EXPLORE_CHART_ACTIVITY, "Rating activity over time",
-     "Ratings per month; follows the platform filter only (activity is not split by type or year)", 360),
+    (ids.EXPLORE_CHART_ACTIVITY, "Rating activity over time", "Ratings given to these titles per month", 360),
     (ids.EXPLORE_CHART_USERS, "Ratings per user (long tail)",
-     "All users; per-user totals are not split by platform, type or year", 360),
+     "Users by how many of these titles they rated; line: their share of the ratings", 360),
 )
 
 
@@ -208,7 +207,7 @@ def headline_cards(numbers: eda.Headline, catalogue_titles: int) -> list[dbc.Col
     return [
         headline_card(ids.EXPLORE_KPI_TITLES, "Titles", f"{numbers['titles']:,}",
                       f"{share:.0f}% of {catalogue_titles:,} in the catalogues"),
-        headline_card(ids.EXPLORE_KPI_USERS, "Users", f"{numbers['users']:,}", "everyone who rated (not filtered)"),
+        headline_card(ids.EXPLORE_KPI_USERS, "Users", f"{numbers['users']:,}", "who rated these titles"),
         headline_card(ids.EXPLORE_KPI_RATINGS, "Ratings", f"{numbers['ratings']:,}", "given to these titles"),
         headline_card(ids.EXPLORE_KPI_SCORE, "Mean score", score,
                       f"average over {numbers['rated_titles']:,} rated titles, scale 0.5–5"),
@@ -277,5 +276,5 @@ def layout(**query: str) -> html.Div:
 def _initial_headline(data, state: ExploreState, bounds: tuple[int, int]) -> eda.Headline:
     """Headline numbers of the pre-filled filters, so the cards are right before any callback runs."""
     filters = eda.make_filters(list(state.platforms), state.content_type, list(state.years), bounds)
-    return eda.headline(eda.filter_titles(data.titles, filters), data.users)
+    return eda.headline(eda.filter_titles(data.titles, filters), eda.user_totals(data.user_segments, filters))
 

@@ -247,7 +247,7 @@ def scores_figure(table: pd.DataFrame, means: pd.DataFrame, theme: str | None) -
 def activity_figure(table: pd.DataFrame, theme: str | None) -> dict:
     """Ratings per month, one line per platform."""
     if table.empty:
-        return empty("No rating activity for these platforms", theme)
+        return empty("Nobody rated these titles", theme)
     traces = [{"type": "scatter", "mode": "lines", "x": values(part["month"]), "y": values(part["ratings"]),
                "name": label(platform), "line": {"color": color(platform), "width": 1.5},
                "customdata": values(part["mean_rating"]),
@@ -259,26 +259,26 @@ def activity_figure(table: pd.DataFrame, theme: str | None) -> dict:
 
 
 def users_figure(table: pd.DataFrame, top_share: float | None, theme: str | None) -> dict:
-    """Users by how many ratings they gave (bars) and those users' share of all ratings (line)."""
+    """Users by how many of the shown titles they rated (bars) and those users' share of the ratings (line)."""
     if table.empty:
-        return empty("No users", theme)
+        return empty("Nobody rated these titles", theme)
     traces = [
         {"type": "bar", "x": values(table["label"]), "y": values(table["users"]), "name": "Users",
          "marker": {"color": NEUTRAL}, "customdata": values(table["user_share"]),
          "hovertemplate": "%{x} ratings<br>%{y:,} users (%{customdata:.1f}%)<extra></extra>"},
         {"type": "scatter", "mode": "lines+markers", "x": values(table["label"]), "y": values(table["rating_share"]),
-         "yaxis": "y2", "name": "Their share of all ratings", "line": {"color": ACCENT, "width": 2},
-         "marker": {"size": 6}, "hovertemplate": "%{x} ratings<br>%{y:.1f}% of all ratings<extra></extra>"},
+         "yaxis": "y2", "name": "Their share of the ratings", "line": {"color": ACCENT, "width": 2},
+         "marker": {"size": 6}, "hovertemplate": "%{x} ratings<br>%{y:.1f}% of the ratings<extra></extra>"},
     ]
     notes = []
     if top_share is not None:
-        notes.append({"text": f"The most active 10% of users give {top_share:.0f}% of all ratings",
+        notes.append({"text": f"The most active 10% of these users give {top_share:.0f}% of the ratings",
                       "showarrow": False, "xref": "paper", "yref": "paper", "x": 1, "y": 0.62, "xanchor": "right",
                       "yanchor": "bottom", "font": {"size": 11}, "opacity": 0.85})
     return figure(traces, theme, annotations=notes, margin={"r": 60},
                   xaxis={"title": {"text": "Ratings per user"}, "type": "category"},
                   yaxis={"title": {"text": "Users"}, "tickformat": ","},
-                  yaxis2={"title": {"text": "Share of all ratings (%)"}, "overlaying": "y", "side": "right",
+                  yaxis2={"title": {"text": "Share of the ratings (%)"}, "overlaying": "y", "side": "right",
                           "rangemode": "tozero", "showgrid": False, "ticksuffix": "%", "tickmode": "auto",
                           "tickformat": ".0f"})
 

@@ -168,14 +168,27 @@ def test_explore_view_draws_every_chart_with_the_headline_of_core_eda(data, boun
         assert figure["data"], chart_id
     cards = {card: find(html.Div(view.headlines), card).children for card in
              (ids.EXPLORE_KPI_TITLES, ids.EXPLORE_KPI_RATINGS, ids.EXPLORE_KPI_USERS, ids.EXPLORE_KPI_SCORE)}
-    kept = eda.filter_titles(data.titles, eda.Filters(("hulu", "netflix"), "all", (bounds[0] + 1, bounds[1])))
-    numbers = eda.headline(kept, data.users)
+    filters = eda.Filters(("hulu", "netflix"), "all", (bounds[0] + 1, bounds[1]))
+    numbers = eda.headline(eda.filter_titles(data.titles, filters), eda.user_totals(data.user_segments, filters))
     assert cards[ids.EXPLORE_KPI_TITLES] == f"{numbers['titles']:,}"
     assert cards[ids.EXPLORE_KPI_RATINGS] == f"{numbers['ratings']:,}"
-    assert cards[ids.EXPLORE_KPI_USERS] == f"{len(data.users):,}"
+    assert cards[ids.EXPLORE_KPI_USERS] == f"{numbers['users']:,}"
     assert cards[ids.EXPLORE_KPI_SCORE] == f"{numbers['mean_score']:.2f}"
     platforms = {trace["name"] for trace in view.figures[ids.EXPLORE_CHART_RELEASES]["data"]}
     assert platforms == {"Hulu", "Netflix"}  # display names, only the chosen platforms
+
+
+def test_users_card_and_user_charts_follow_type_and_year_filters(data, bounds):
+    every = cb.explore_view(data, list(PLATFORMS), "all", list(bounds), "light")
+    narrow = cb.explore_view(data, ["disney"], "tv show", [bounds[1] - 10, bounds[1]], "light")
+    users = {name: int(find(html.Div(view.headlines), ids.EXPLORE_KPI_USERS).children.replace(",", ""))
+             for name, view in (("every", every), ("narrow", narrow))}
+    assert users["every"] == len(data.users) and 0 < users["narrow"] < users["every"] / 2
+    bars = narrow.figures[ids.EXPLORE_CHART_USERS]["data"][0]
+    assert sum(bars["y"]) == users["narrow"]  # every user who rated one of these titles, in some bin
+    ratings = int(find(html.Div(narrow.headlines), ids.EXPLORE_KPI_RATINGS).children.replace(",", ""))
+    activity = narrow.figures[ids.EXPLORE_CHART_ACTIVITY]["data"]
+    assert [trace["name"] for trace in activity] == ["Disney+"] and sum(activity[0]["y"]) == ratings
 
 
 def test_explore_view_follows_the_theme(data, bounds):

@@ -1,8 +1,7 @@
-"""core.eda on a small hand-made catalogue: every answer below is computed by hand from TITLES and USERS."""
+"""core.eda on a small hand-made catalogue: every answer below is computed by hand from ROWS and the fixtures."""
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
@@ -34,19 +33,28 @@ def titles() -> pd.DataFrame:
 
 
 @pytest.fixture()
-def users() -> pd.DataFrame:
-    """Four users with 20, 25, 60 and 700 ratings (805 in all)."""
-    return pd.DataFrame({"user_id": [1, 2, 3, 4], "n_ratings": np.array([20, 25, 60, 700], dtype="int32"),
-                         "mean_rating": np.array([3.0, 3.5, 4.0, 2.0], dtype="float32")})
+def user_segments() -> pd.DataFrame:
+    """Four users' ratings per segment of ROWS, adding up to each title segment's n_ratings (700 in all).
+
+    Totals: user 0: 160 (a1 60, n1 100), user 1: 60 (a2 50, a3 10), user 2: 300 (n2), user 3: 180 (a1 40, n1 100,
+    n3 40).
+    """
+    rows = [(0, "amazon", "movie", 2000, 60), (0, "netflix", "tv show", 2020, 100), (1, "amazon", "movie", 2010, 50),
+            (1, "amazon", "tv show", 2015, 10), (2, "netflix", "tv show", 2021, 300), (3, "amazon", "movie", 2000, 40),
+            (3, "netflix", "tv show", 2020, 100), (3, "netflix", "movie", 1999, 40)]
+    frame = pd.DataFrame(rows, columns=["user_row", "platform", "type", "release_year", "n_ratings"])
+    return frame.astype({"user_row": "int32", "platform": "category", "type": "category", "release_year": "Int16",
+                         "n_ratings": "int32"})
 
 
 @pytest.fixture()
 def activity() -> pd.DataFrame:
-    """Monthly ratings of two platforms."""
-    return pd.DataFrame({"month": ["2020-02", "2020-01", "2020-01", "2020-02"],
-                         "platform": ["netflix", "netflix", "amazon", "amazon"],
-                         "n_ratings": np.array([5, 3, 7, 1], dtype="int32"),
-                         "mean_rating": np.array([3.0, 4.0, 3.5, 2.0], dtype="float32")})
+    """Monthly ratings of five segments of ROWS."""
+    rows = [("2020-01", "amazon", "movie", 2000, 7, 24.5), ("2020-02", "amazon", "tv show", 2015, 1, 2.0),
+            ("2020-01", "netflix", "tv show", 2020, 3, 12.0), ("2020-02", "netflix", "tv show", 2021, 5, 15.0),
+            ("2020-02", "netflix", "movie", 1999, 2, 9.0)]
+    frame = pd.DataFrame(rows, columns=["month", "platform", "type", "release_year", "n_ratings", "rating_sum"])
+    return frame.astype({"platform": "category", "type": "category", "release_year": "Int16", "n_ratings": "int32"})
 
 
 def records(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
@@ -101,11 +109,39 @@ def test_year_bounds(titles):
 
 
 # ---------------------------------------------------------------------------------------------- headline
-def test_headline(titles, users):
-    assert eda.headline(titles, users) == {"titles": 7, "users": 4, "ratings": 700, "mean_score": 3.25,
-                                           "rated_titles": 6}
-    assert eda.headline(titles.iloc[0:0], users) == {"titles": 0, "users": 4, "ratings": 0, "mean_score": None,
-                                                      "rated_titles": 0}
+def test_headline(titles, user_segments):
+    everyone = eda.user_totals(user_segments, eda.Filters())
+    assert eda.headline(titles, everyone) == {"titles": 7, "users": 4, "ratings": 700, "mean_score": 3.25,
+                                              "rated_titles": 6}
+    assert eda.headline(titles.iloc[0:0], everyone[:0]) == {"titles": 0, "users": 0, "ratings": 0,
+                                                            "mean_score": None, "rated_titles": 0}
+
+
+@pytest.mark.parametrize("filters, totals", [
+    (eda.Filters(), [60, 160, 180, 300]),
+    (eda.Filters(platforms=("netflix",)), [100, 140, 300]),
+    (eda.Filters(content_type="movie"), [50, 60, 80]),  # users 1, 0 and 3 (a1 40 + n3 40)
+    (eda.Filters(years=(2000, 2010)), [40, 50, 60]),
+    (eda.Filters(platforms=("amazon",), content_type="tv show"), [10]),
+    (eda.Filters(platforms=("disney",)), []),  # its one title is unrated
+    (eda.Filters(platforms=()), []),
+])
+def test_user_totals_follow_every_filter(user_segments, filters, totals):
+    assert sorted(eda.user_totals(user_segments, filters).tolist()) == totals
+
+
+@pytest.mark.parametrize("filters", [eda.Filters(), eda.Filters(("amazon", "netflix"), "movie", (1999, 2005)),
+                                     eda.Filters(("netflix",), "tv show", None), eda.Filters(years=(2016, 2021))])
+def test_user_totals_add_up_to_the_ratings_of_the_kept_titles(titles, user_segments, filters):
+    kept = eda.filter_titles(titles, filters)
+    assert eda.user_totals(user_segments, filters).sum() == kept["n_ratings"].sum()
+
+
+def test_user_totals_of_the_whole_catalogue_are_computed_once_and_read_only(user_segments):
+    first = eda.user_totals(user_segments, eda.Filters())
+    assert eda.user_totals(user_segments, eda.Filters()) is first
+    with pytest.raises(ValueError):
+        first[0] = 1
 
 
 # ---------------------------------------------------------------------------------------------- charts
@@ -190,24 +226,32 @@ def test_score_distribution_and_mean_scores(titles):
                                                                        ("netflix", 3, 3.5, 3.5)]
 
 
-def test_rating_activity_follows_the_platform_filter(activity):
-    table = eda.rating_activity(activity, eda.Filters(platforms=("netflix",)))
-    assert records(table, ["month", "platform", "ratings"]) == [("2020-01", "netflix", 3), ("2020-02", "netflix", 5)]
-    assert len(eda.rating_activity(activity, eda.Filters())) == 4
+def test_rating_activity_sums_the_kept_segments_per_month_and_platform(activity):
+    netflix = eda.rating_activity(activity, eda.Filters(platforms=("netflix",)))
+    assert records(netflix, ["month", "platform", "ratings"]) == [("2020-01", "netflix", 3), ("2020-02", "netflix", 7)]
+    assert netflix["mean_rating"].tolist() == [4.0, 24 / 7]  # (15 + 9) / (5 + 2)
+    shows = eda.rating_activity(activity, eda.Filters(content_type="tv show"))
+    assert records(shows, ["month", "platform", "ratings"]) == [
+        ("2020-01", "netflix", 3), ("2020-02", "amazon", 1), ("2020-02", "netflix", 5)]
+    old = eda.rating_activity(activity, eda.Filters(years=(1990, 2000)))
+    assert records(old, ["month", "platform", "ratings", "mean_rating"]) == [
+        ("2020-01", "amazon", 7, 3.5), ("2020-02", "netflix", 2, 4.5)]
+    assert eda.rating_activity(activity, eda.Filters(platforms=())).empty
 
 
-def test_ratings_per_user_long_tail(users):
-    table = eda.ratings_per_user(users)
+def test_ratings_per_user_long_tail():
+    table = eda.ratings_per_user(np.array([20, 25, 60, 700]))
     assert records(table, ["label", "users", "ratings", "user_share", "rating_share"]) == [
         ("20–29", 2, 45, 50.0, 5.59), ("50–99", 1, 60, 25.0, 7.45), ("500–999", 1, 700, 25.0, 86.96)]
-    assert eda.top_user_share(users, 0.1) == 86.96  # the top user (of 4) gives 700 of 805
-    assert eda.top_user_share(users, 0.5) == round(100 * 760 / 805, 2)
+    assert eda.top_user_share(np.array([20, 25, 60, 700]), 0.1) == 86.96  # the top user (of 4) gives 700 of 805
+    assert eda.top_user_share(np.array([20, 25, 60, 700]), 0.5) == round(100 * 760 / 805, 2)
 
 
-def test_ratings_per_user_memo_returns_independent_copies(users):
-    first = eda.ratings_per_user(users)
-    first.loc[0, "users"] = -1
-    assert eda.ratings_per_user(users).loc[0, "users"] == 2
+def test_ratings_per_user_under_filters_starts_at_one_rating(user_segments):
+    counts = eda.user_totals(user_segments, eda.Filters(platforms=("amazon",), content_type="tv show"))
+    assert records(eda.ratings_per_user(counts), ["label", "users", "ratings"]) == [("1–19", 1, 10)]
+    assert eda.ratings_per_user(np.array([], dtype="int64")).empty
+    assert eda.top_user_share(np.array([], dtype="int64")) is None
 
 
 def test_top_titles_needs_enough_ratings_and_breaks_ties_by_ratings(titles):
@@ -231,17 +275,9 @@ def test_movie_and_show_tables_are_empty_when_the_other_type_is_filtered(titles)
     assert eda.show_seasons(titles[titles["type"] == "movie"]).empty
 
 
-def test_aggregations_are_fast_on_a_catalogue_sized_frame(titles, users):
-    big = pd.concat([titles] * 3300, ignore_index=True)  # ~23k titles like the real data
-    big.index = big["id"] + "-" + pd.Series(range(len(big))).astype(str)
-    import time
-
-    start = time.perf_counter()
-    for _ in range(3):
-        kept = eda.filter_titles(big, eda.Filters(("amazon", "netflix"), "all", (2000, 2021)))
-        for name in ("titles_by_platform_type", "releases_per_year", "movie_minutes", "show_seasons",
-                     "maturity_mix", "score_distribution", "mean_scores", "top_titles"):
-            getattr(eda, name)(kept)
-        eda.top_genres(kept, catalogue=big), eda.top_countries(kept, catalogue=big)
-    per_call = (time.perf_counter() - start) / 3
-    assert per_call < 0.5 and not math.isnan(per_call)  # generous bound for busy CI machines; ~40 ms here
+@pytest.mark.parametrize("order", ["as_built", "by_segment", "shuffled"])
+def test_kept_segment_rows_match_kept_rows_in_any_row_order(user_segments, order):
+    frame = {"as_built": user_segments, "by_segment": user_segments.sort_values(["platform", "type", "release_year"]),
+             "shuffled": user_segments.sample(frac=1, random_state=3)}[order].reset_index(drop=True)
+    for filters in (eda.Filters(), eda.Filters(("netflix",), "tv show", (2020, 2020)), eda.Filters(platforms=())):
+        assert (eda.kept_segment_rows(frame, filters) == eda.kept_rows(frame, filters)).all()

@@ -155,8 +155,15 @@ def test_summaries(processed):
     result, _, _ = processed
     users = pd.read_parquet(result.version_dir / "users.parquet")
     assert users.set_index("user_id")["n_ratings"].to_dict() == {1: 2, 2: 1, 3: 1}
+    segments = pd.read_parquet(result.version_dir / "user_segments.parquet")
+    # Kept ratings: user 1 as1 4.0 and ns1 3.0 (2015-03), user 2 ns1 5.0 and user 3 ds1 0.5 (2001-09).
+    assert list(segments.itertuples(index=False, name=None)) == [
+        (0, "amazon", "movie", 2014, 1), (2, "disney", "movie", 2016, 1), (0, "netflix", "movie", 2020, 1),
+        (1, "netflix", "movie", 2020, 1)]  # sorted by segment; user_row: the row of users.parquet
     activity = pd.read_parquet(result.version_dir / "activity.parquet")
-    assert activity["n_ratings"].sum() == 4 and set(activity["month"]) == {"2015-03", "2001-09"}
+    assert list(activity.itertuples(index=False, name=None)) == [
+        ("2015-03", "amazon", "movie", 2014, 1, 4.0), ("2001-09", "disney", "movie", 2016, 1, 0.5),
+        ("2001-09", "netflix", "movie", 2020, 1, 5.0), ("2015-03", "netflix", "movie", 2020, 1, 3.0)]
 
 
 def test_unchanged_raw_files_are_skipped(tmp_path):
@@ -260,6 +267,9 @@ def test_real_data_etl(real_catalog):
     assert titles["n_ratings"].sum() == 11_024_289 - 10_466
     assert len(real_catalog.users) == 115_077
     assert real_catalog.users["n_ratings"].sum() == 11_013_823
+    per_user = real_catalog.user_segments.groupby("user_row")["n_ratings"].sum()
+    assert (per_user.to_numpy() == real_catalog.users["n_ratings"].to_numpy()).all()
+    assert real_catalog.activity["n_ratings"].sum() == 11_013_823
     ratings = real_catalog.ratings(["user_id", "id", "date"])
     assert len(ratings) == 11_013_823 and not ratings.duplicated(["user_id", "id"]).any()
     assert ratings["date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()

@@ -33,8 +33,8 @@ def make_catalog(rows: list[dict]) -> Catalog:
     frame = frame.astype({**{c: "str" for c in text}, "release_year": "Int16", "duration_int": "Int32",
                           "score": "float64", "n_ratings": "int32"})
     frame = frame.set_index("id", drop=False).rename_axis(None)
-    return Catalog(titles=frame, users=pd.DataFrame(), activity=pd.DataFrame(), version_dir=Path("unused"),
-                   source="test", report=())
+    return Catalog(titles=frame, users=pd.DataFrame(), user_segments=pd.DataFrame(), activity=pd.DataFrame(),
+                   version_dir=Path("unused"), source="test", report=())
 
 
 def movie(id_: str, title: str, year: int | None, minutes: int | None, cast: str | None = None,
