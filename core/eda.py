@@ -38,8 +38,9 @@ AUDIENCE_OF_RATING: dict[str, str] = {
     **dict.fromkeys(("pg-13", "13+", "tv-14", "16+", "16", "ages_16_"), "teens"),
     **dict.fromkeys(("r", "nc-17", "tv-ma", "18+", "ages_18_"), "adults"),
 }
-# Ratings-per-user bins: lower edges; the last bin is open-ended.
-USER_BINS: tuple[int, ...] = (1, 20, 30, 50, 100, 200, 500, 1000, 2000, 5000)
+# Ratings-per-user bins: lower edges; the last bin is open-ended. Fine at the low end, where narrow filters put
+# most users (every user of the real data rated at least 20 titles in all).
+USER_BINS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 SEASON_CAP = 10  # shows with this many seasons or more share one bar
 # The columns every aggregation here needs (the long free-text ones left out).
 EDA_COLUMNS: list[str] = ["id", "platform", "type", "title", "country", "release_year", "rating", "duration_int",
@@ -391,7 +392,8 @@ def ratings_per_user(user_counts: np.ndarray, edges: tuple[int, ...] = USER_BINS
     highs = [*edges[1:], None]
     frame.insert(0, "low", list(edges))
     frame.insert(1, "high", pd.array(highs, dtype="Int64"))
-    frame["label"] = [f"{lo:,}–{hi - 1:,}" if hi is not None else f"{lo:,}+" for lo, hi in zip(edges, highs)]
+    frame["label"] = [f"{lo:,}+" if hi is None else f"{lo:,}" if hi == lo + 1 else f"{lo:,}–{hi - 1:,}"
+                      for lo, hi in zip(edges, highs)]
     frame["user_share"] = (100 * frame["users"] / max(len(counts), 1)).round(2)
     frame["rating_share"] = (100 * frame["ratings"] / max(int(counts.sum()), 1)).round(2)
     return frame[(frame["users"] > 0) & (frame["low"] >= 0)].reset_index(drop=True)

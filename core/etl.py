@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 from core.config import PLATFORMS, TITLE_FILES, processed_dir_for
 from core.errors import DataError
 
-ETL_VERSION = 3
+ETL_VERSION = 4
 TITLE_COLUMNS = ["show_id", "type", "title", "director", "cast", "country", "date_added",
                  "release_year", "rating", "duration", "listed_in", "description"]
 RATING_COLUMNS = ["userId", "rating", "timestamp", "movieId"]
@@ -55,6 +55,8 @@ OUTPUT_FILES = ("titles.parquet", "ratings.parquet", "users.parquet", "user_segm
                 "manifest.json")
 # What the Explore filters select titles by: ratings are also summed per segment of these (see core.eda).
 SEGMENT_COLUMNS = ["platform", "type", "release_year"]
+# Genres whose own name holds the list separator (amazon): written without commas so listed_in splits into whole genres.
+GENRES_WITH_COMMAS = {"arts, entertainment, and culture": "arts/entertainment/culture"}
 # Unix seconds of 1970-01-01 and 2100-01-01: anything outside is a broken timestamp, not a rating date.
 TIMESTAMP_RANGE = (0, 4_102_444_800)
 
@@ -218,6 +220,15 @@ def split_duration(duration: pd.Series, scope: str, report: QualityReport) -> pd
                          "duration_type": unit.astype("str").where(unit.notna(), None)}, index=duration.index)
 
 
+def keep_genres_whole(listed_in: pd.Series, scope: str, report: QualityReport) -> pd.Series:
+    """Genre names that contain commas rewritten without them (GENRES_WITH_COMMAS)."""
+    for name, whole in GENRES_WITH_COMMAS.items():
+        found = listed_in.str.contains(name, regex=False, na=False)
+        report.add(scope, f"listed_in: '{name}' is one genre: written '{whole}'", int(found.sum()))
+        listed_in = listed_in.str.replace(name, whole, regex=False)
+    return listed_in
+
+
 def parse_dates(values: pd.Series, scope: str, report: QualityReport) -> pd.Series:
     """Kaggle 'september 25, 2021' (or ISO) dates -> 'YYYY-MM-DD'; unreadable -> null."""
     parsed = pd.to_datetime(values, format="%B %d, %Y", errors="coerce")
@@ -252,7 +263,7 @@ def transform_titles(raw: pd.DataFrame, platform: str, report: QualityReport) ->
         "rating": frame["rating"].fillna("g"),
     })
     out = out.join(split_duration(frame["duration"], scope, report))
-    out["listed_in"] = frame["listed_in"]
+    out["listed_in"] = keep_genres_whole(frame["listed_in"], scope, report)
     out["description"] = frame["description"]
     return out
 

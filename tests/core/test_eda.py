@@ -242,14 +242,16 @@ def test_rating_activity_sums_the_kept_segments_per_month_and_platform(activity)
 def test_ratings_per_user_long_tail():
     table = eda.ratings_per_user(np.array([20, 25, 60, 700]))
     assert records(table, ["label", "users", "ratings", "user_share", "rating_share"]) == [
-        ("20–29", 2, 45, 50.0, 5.59), ("50–99", 1, 60, 25.0, 7.45), ("500–999", 1, 700, 25.0, 86.96)]
+        ("20–49", 2, 45, 50.0, 5.59), ("50–99", 1, 60, 25.0, 7.45), ("500–999", 1, 700, 25.0, 86.96)]
+    ones = eda.ratings_per_user(np.array([1, 1, 3, 5000]))
+    assert records(ones, ["label", "users"]) == [("1", 2), ("2–4", 1), ("5,000+", 1)]
     assert eda.top_user_share(np.array([20, 25, 60, 700]), 0.1) == 86.96  # the top user (of 4) gives 700 of 805
     assert eda.top_user_share(np.array([20, 25, 60, 700]), 0.5) == round(100 * 760 / 805, 2)
 
 
 def test_ratings_per_user_under_filters_starts_at_one_rating(user_segments):
     counts = eda.user_totals(user_segments, eda.Filters(platforms=("amazon",), content_type="tv show"))
-    assert records(eda.ratings_per_user(counts), ["label", "users", "ratings"]) == [("1–19", 1, 10)]
+    assert records(eda.ratings_per_user(counts), ["label", "users", "ratings"]) == [("10–19", 1, 10)]
     assert eda.ratings_per_user(np.array([], dtype="int64")).empty
     assert eda.top_user_share(np.array([], dtype="int64")) is None
 

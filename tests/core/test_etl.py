@@ -124,6 +124,16 @@ def test_text_whitespace_and_lists_tidied(processed):
     assert pd.isna(titles.loc["hs2", "description"])
 
 
+def test_a_genre_named_with_commas_stays_one_genre(tmp_path):
+    titles = {**TITLES, "amazon_prime_titles.csv": [
+        's1,Movie,Art Show,,,,,2014,,60 min,"Arts, Entertainment, and Culture, Comedy",Art.',
+        's2,Movie,Plain,,,,,2015,,60 min,"Comedy, Arts",Plain.']}
+    result = etl.run_etl(write_raw(tmp_path / "raw", titles=titles), tmp_path / "out")
+    listed = pd.read_parquet(result.version_dir / "titles.parquet").set_index("id")["listed_in"]
+    assert listed["as1"] == "arts/entertainment/culture, comedy" and listed["as2"] == "comedy, arts"
+    assert any("1  listed_in: 'arts, entertainment, and culture' is one genre" in line for line in result.report)
+
+
 def test_unreadable_year_is_null_and_title_kept(processed):
     result, titles, _ = processed
     assert pd.isna(titles.loc["hs3", "release_year"]) and titles.loc["as1", "release_year"] == 2014
@@ -265,6 +275,8 @@ def test_real_data_etl(real_catalog):
     has_duration = titles["duration_int"].notna()
     assert (has_duration == titles["duration_type"].notna()).all() and has_duration.sum() > 22_800
     assert titles["n_ratings"].sum() == 11_024_289 - 10_466
+    genres = titles["listed_in"].dropna().str.split(", ").explode()
+    assert not genres.str.startswith("and ").any() and (genres == "arts/entertainment/culture").sum() == 483
     assert len(real_catalog.users) == 115_077
     assert real_catalog.users["n_ratings"].sum() == 11_013_823
     per_user = real_catalog.user_segments.groupby("user_row")["n_ratings"].sum()
