@@ -36,8 +36,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-GROUPS = ("json valid", "json invalid", "dash query", "dash recommend")
-WEIGHTS = {"json valid": 6, "json invalid": 1, "dash query": 3, "dash recommend": 2}
+GROUPS = ("json valid", "json invalid", "dash explore", "dash query", "dash recommend")
+WEIGHTS = {"json valid": 6, "json invalid": 1, "dash explore": 2, "dash query": 3, "dash recommend": 2}
 PLATFORM_NAMES = ("netflix", "amazon", "hulu", "disney", "Netflix", "disney+", "Amazon Prime", "prime")
 PLAN_SIZE = 400  # distinct requests per kind
 
@@ -210,17 +210,20 @@ def searched_options(base: str, server_side: list[dict], widgets: dict[str, dict
 
 
 def callback_plan(base: str, rng: random.Random, years: tuple[int, int]) -> tuple[dict[str, list], list[str]]:
-    """Bodies for the query-answer and recommendation callbacks of the running app, and notes on what was found."""
+    """Bodies for the Explore charts, query-answer and recommendation callbacks of the running app, and notes on
+    what was found."""
     dependencies = requests.get(base + "/_dash-dependencies", timeout=30).json()
     server_side = [d for d in dependencies if d.get("clientside_function") is None]
+    explore = [d for d in server_side if d["output"].startswith("..explore-alert.children")]
     query = [d for d in server_side if d["output"].startswith("..queries-") and "-answer.children" in d["output"]]
     recommend = [d for d in server_side if "recommend" in d["output"] and d["inputs"]
                  and d["inputs"][0]["property"] not in ("n_clicks", "search_value", "contents")
                  and not d["output"].split("@")[0].endswith(("csv.data", ".search", ".options"))]
-    widgets = {**page_components(base, dependencies, "/queries"), **page_components(base, dependencies, "/recommend")}
+    widgets = {**page_components(base, dependencies, "/"), **page_components(base, dependencies, "/queries"),
+               **page_components(base, dependencies, "/recommend")}
     searched_options(base, server_side, widgets)
-    plan, notes = {"query": [], "recommend": []}, []
-    for kind, found in (("query", query), ("recommend", recommend)):
+    plan, notes = {"explore": [], "query": [], "recommend": []}, []
+    for kind, found in (("explore", explore), ("query", query), ("recommend", recommend)):
         notes.append(f"{kind} callbacks: " + (", ".join(f"`{short_output(d['output'])}`" for d in found) or
                                               "none registered in the running app"))
         for _ in range(PLAN_SIZE if found else 0):

@@ -4,7 +4,8 @@ The request plan (paths and callback bodies, built from the running app by bench
 file named by $BENCH_LOAD_PLAN. Each request is counted under its endpoint group:
 - ``json valid``: GET of a JSON query route with valid random parameters (200, or 404 when nothing matches);
 - ``json invalid``: GET with a bad parameter, which must answer 400 with {"error": ...};
-- ``dash query`` / ``dash recommend``: POST /_dash-update-component for a queries-panel / recommendation callback.
+- ``dash explore`` / ``dash query`` / ``dash recommend``: POST /_dash-update-component for the Explore panel's
+  charts callback (all ten charts and the headline cards) / a queries-panel / a recommendation callback.
 Anything else (another status, a 5xx, a connection error, a Dash body without "response") counts as an error.
 Think time between requests of one user: uniform in [$BENCH_WAIT_MIN, $BENCH_WAIT_MAX] seconds.
 """
@@ -48,6 +49,10 @@ class DashboardUser(FastHttpUser):
                 response.success()
             else:
                 response.failure(f"expected 400 with an error message, got {response.status_code}")
+
+    @task(WEIGHTS["dash explore"])
+    def dash_explore(self) -> None:
+        self._callback("dash explore", PLAN["callbacks"]["explore"])
 
     @task(WEIGHTS["dash query"])
     def dash_query(self) -> None:

@@ -19,6 +19,7 @@ from core.errors import InvalidQuery
 from core.queries import parse_content_type, parse_platform
 from layouts import ids
 from layouts.explore_charts import color, empty, label
+from layouts.header import page_header
 from layouts.state import catalog
 from layouts.tables import csv_download_button
 from layouts.urlstate import split_list, to_query_string
@@ -261,9 +262,8 @@ def layout(**query: str) -> html.Div:
     state, invalid = state_from_query(query, bounds)
     return html.Div([
         dcc.Location(id=ids.EXPLORE_URL, refresh=False),
-        html.Div([html.H1("Explore the catalogues", className="h4 mb-0"),
-                  html.Span("Compare Amazon Prime, Disney+, Hulu and Netflix: every chart follows the filters",
-                            className="text-body-secondary small")], className="mb-3"),
+        page_header("Explore the catalogues",
+                    "Compare Amazon Prime, Disney+, Hulu and Netflix: every number and chart follows the filters"),
         filter_bar(state, bounds),
         link_alert(invalid),
         html.Div(id=ids.EXPLORE_ALERT),

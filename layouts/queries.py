@@ -18,6 +18,7 @@ from core.queries import (parse_content_type, parse_duration_type, parse_platfor
                           query_ranges)
 from layouts import ids
 from layouts.figures import PLATFORM_LABELS
+from layouts.header import page_header
 from layouts.state import catalog
 from layouts.tables import csv_download_button
 
@@ -180,11 +181,8 @@ def layout(**query: str) -> html.Div:
     span = year_span(ranges)
     v = initial_values(query, ranges)
     return html.Div([
-        html.Div([
-            html.H1("Queries", className="h4 mb-1"),
-            html.P("Four questions about the catalogues. Change a filter and the answer updates; the address bar "
-                   "keeps every choice, so you can bookmark or share it.", className="text-body-secondary mb-0"),
-        ], className="mb-3"),
+        page_header("Queries", "Four questions about the catalogues. Change a filter and the answer updates; the "
+                               "address bar keeps every choice, so you can bookmark or share it."),
         dbc.Row([
             card(1, "Longest title", "Which title runs longest, in minutes or in seasons?", [
                 field("Release year", year_input(ids.QUERIES_LONGEST_YEAR, v["longest_year"], span, True), 4,

@@ -20,6 +20,7 @@ from core.text import title_case
 from core.errors import InvalidQuery, NotFound
 from layouts import ids
 from layouts.figures import PLATFORM_COLORS
+from layouts.header import page_header
 from layouts.state import catalog
 from layouts.tables import csv_download_button
 from layouts.urlstate import from_query_string, to_query_string
@@ -473,9 +474,8 @@ def layout(**query: str) -> html.Div:
     chosen = state.user is not None or state.title is not None
     return html.Div([
         dcc.Location(id=ids.RECOMMEND_URL, refresh=False),
-        html.Div([html.H1("Recommend titles", className="h4 mb-0"),
-                  html.Span("Pick a user and a title: predicted rating, what to watch next and why, similar titles",
-                            className="text-body-secondary small")], className="mb-3"),
+        page_header("Recommend titles",
+                    "Pick a user and a title: predicted rating, what to watch next and why, similar titles"),
         picker_bar(data, state),
         link_alert(notes),
         html.Div(id=ids.RECOMMEND_ALERT, **{"aria-live": "polite"}),
