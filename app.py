@@ -40,7 +40,7 @@ def create_app(data_dir: str | os.PathLike | None = None) -> Dash:
     catalog = load_catalog(data_dir)
     # Indexes built here, once per worker, rather than on the first user's request.
     query_index(catalog)
-    eda.prepare(catalog.user_segments, catalog.activity)
+    eda.prepare(catalog.titles, catalog.user_segments, catalog.activity)
     _restore_global_callbacks()
     app = Dash(__name__, title="Streaming Atlas", assets_folder=str(ASSETS_DIR), use_pages=True,
                pages_folder="", suppress_callback_exceptions=True, update_title=None)

@@ -8,8 +8,10 @@ Parts, in order (each measured in its own child process where memory matters):
    also leaves the fitted model saved for the app;
 3. app start → first page served, with processed data and saved model (benchmarks/startup.py);
 4. the four queries: `python -m benchmarks.queries` (p50/p95 beside a naive per-call pandas scan, and the ratio);
-5. quality: `python -m core.evaluate --data-dir DIR --out FILE` (the evaluation table of the recommender);
-6. load: gunicorn 2 workers + Locust, 200 users for 30 s (benchmarks/load.py; `--no-load` skips it).
+5. the Explore panel: `python -m benchmarks.explore` (p50/p95 of its callbacks on random filters);
+6. quality: `python -m core.evaluate --data-dir DIR --out FILE` (the evaluation table of the recommender);
+7. load: gunicorn 2 workers + Locust, 200 users for 30 s, in the mix the goal is set for and again with the Explore
+   charts callback added (benchmarks/load.py; `--no-load` skips both).
 A part whose module has not landed yet is reported as such instead of failing the run. `--quick` shortens
 every part (fewer repetitions, a 10 s load test with 50 users), for a smoke run; the README figures come from a
 full run.
@@ -186,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
                               args.quick)
     sections.append(("Queries: p50 / p95 against a naive pandas scan", text))
 
+    text, _ = part_or_missing("benchmarks.explore", "the Explore panel's callbacks on random filters", data_dir,
+                              args.quick)
+    sections.append(("Explore panel: one filter change", text))
+
     sections.append(("Recommendation quality", quality(data_dir, args.quick)))
 
     if not args.no_load:
@@ -193,12 +199,16 @@ def main(argv: list[str] | None = None) -> int:
 
         users, seconds = (50, 10) if args.quick else (200, 30)
         print(f"load test: {users} users for {seconds} s", flush=True)
-        try:
-            text = load.run_load(data_dir, users=users, seconds=seconds)
-            text += f"\nOne command: `python -m benchmarks.load --users {users} --seconds {seconds}`.\n"
-        except Exception as exc:  # noqa: BLE001 -- report it, keep the other parts
-            text = f"**Load test failed:** {type(exc).__name__}: {exc}\n"
-        sections.append(("Load: gunicorn, 2 workers", text))
+        for title, explore in (("Load: gunicorn, 2 workers", False),
+                               ("Load with the Explore charts callback in the mix", True)):
+            flag = " --explore" if explore else ""
+            try:
+                out = Path(tempfile.mkdtemp(prefix="bench-load-")) / "load.md"
+                text = load.run_load(data_dir, users=users, seconds=seconds, out=out, explore=explore)
+                text += f"\nOne command: `python -m benchmarks.load --users {users} --seconds {seconds}{flag}`.\n"
+            except Exception as exc:  # noqa: BLE001 -- report it, keep the other parts
+                text = f"**Load test failed:** {type(exc).__name__}: {exc}\n"
+            sections.append((title, text))
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report(sections, args, started), encoding="utf-8")

@@ -137,8 +137,11 @@ def _segment_runs(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return frame[SEGMENT_COLUMNS].iloc[starts].reset_index(drop=True), np.diff(np.append(starts, len(frame)))
 
 
-def prepare(*summaries: pd.DataFrame) -> None:
-    """Find the segment runs of summary frames now (at app start) rather than on a user's first filter change."""
+def prepare(titles: pd.DataFrame, *summaries: pd.DataFrame) -> None:
+    """Build the memoised indexes now (app start), not on a user's first request: the catalogue's genre and country
+    lists split once, and the segment runs of the summary frames (user_segments, activity)."""
+    for column in ("listed_in", "country"):
+        _pairs(titles.iloc[:0], column, titles)
     for frame in summaries:
         _memo(frame, "segment_runs", _segment_runs)
 
