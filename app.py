@@ -8,7 +8,6 @@ import os
 import sys
 from pathlib import Path
 
-import dash
 import dash._callback as dash_callback_registry
 from dash import Dash
 

@@ -22,9 +22,9 @@ import numpy as np
 import plotly.utils
 
 from callbacks.explore import explore_view, top_titles_view
-from core import Catalog, eda, load_catalog
+from benchmarks import report_on_catalog
+from core import Catalog, eda
 from core.config import PLATFORMS
-from core.errors import StreamingError
 
 RESULTS = Path(__file__).resolve().parent / "results" / "explore.md"
 
@@ -80,16 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.calls < 1:
         parser.error("--calls must be at least 1")
-    try:
-        catalog = load_catalog(args.data_dir)
-    except StreamingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    report = run(catalog, 30 if args.quick else args.calls, args.seed)
-    print(report)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report + "\n", encoding="utf-8")
-    return 0
+    return report_on_catalog(args.data_dir, args.out,
+                             lambda catalog: run(catalog, 30 if args.quick else args.calls, args.seed))
 
 
 if __name__ == "__main__":

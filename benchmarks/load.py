@@ -376,7 +376,7 @@ def markdown(rows: list[Row], args, notes: list[str], failures: list[str], serve
         f"in the same machine ({os.cpu_count()} cores shared by server and load generator), {args.users} users "
         f"spawned at {args.spawn_rate}/s, {args.seconds} s, each user waiting {args.wait_min:g}-{args.wait_max:g} s "
         f"between requests (closed loop), data `{args.data_dir or 'demo'}`.",
-        f"Mix (task weights): " + ", ".join(f"{k} {v}" for k, v in plan["weights"].items() if v) + ". "
+        "Mix (task weights): " + ", ".join(f"{k} {v}" for k, v in plan["weights"].items() if v) + ". "
         f"{len(plan['json_valid'])} valid JSON requests over the original path forms and `/api/...` forms; "
         f"{len(plan['json_invalid'])} invalid ones that must answer 400 with a message (anything else is an error); "
         f"Dash bodies from `GET /_dash-dependencies` with inputs drawn from the widgets' options and ranges.",

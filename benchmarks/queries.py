@@ -21,10 +21,10 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from core import Catalog, load_catalog
+from benchmarks import report_on_catalog
+from core import Catalog
 from core import queries as q
 from core.config import PLATFORMS
-from core.errors import StreamingError
 
 RESULTS = Path(__file__).resolve().parent / "results" / "queries.md"
 
@@ -188,16 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.calls < 1 or not 1 <= args.naive_calls <= args.calls:
         parser.error("need 1 <= --naive-calls <= --calls")
-    try:
-        catalog = load_catalog(args.data_dir)
-    except StreamingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    report = run(catalog, args.calls, args.naive_calls, args.seed)
-    print(report)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report + "\n", encoding="utf-8")
-    return 0
+    return report_on_catalog(args.data_dir, args.out,
+                             lambda catalog: run(catalog, args.calls, args.naive_calls, args.seed))
 
 
 if __name__ == "__main__":

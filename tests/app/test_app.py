@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import create_app, main
+from app import main
 from layouts import ids
 
 

@@ -6,7 +6,6 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import dash
-import pandas as pd
 import pytest
 
 from callbacks import recommend as cb
