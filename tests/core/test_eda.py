@@ -283,3 +283,11 @@ def test_kept_segment_rows_match_kept_rows_in_any_row_order(user_segments, order
              "shuffled": user_segments.sample(frac=1, random_state=3)}[order].reset_index(drop=True)
     for filters in (eda.Filters(), eda.Filters(("netflix",), "tv show", (2020, 2020)), eda.Filters(platforms=())):
         assert (eda.kept_segment_rows(frame, filters) == eda.kept_rows(frame, filters)).all()
+
+
+def test_ratings_of_titles_without_a_year_count_until_a_year_range_is_set(user_segments):
+    unknown = pd.DataFrame({"user_row": [4], "platform": ["amazon"], "type": ["movie"], "release_year": [pd.NA],
+                            "n_ratings": [7]}).astype(user_segments.dtypes.to_dict())
+    frame = pd.concat([user_segments, unknown], ignore_index=True)
+    assert sorted(eda.user_totals(frame, eda.Filters()).tolist()) == [7, 60, 160, 180, 300]
+    assert sorted(eda.user_totals(frame, eda.Filters(years=(1990, 2021))).tolist()) == [60, 160, 180, 300]

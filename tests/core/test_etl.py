@@ -176,6 +176,15 @@ def test_summaries(processed):
         ("2001-09", "netflix", "movie", 2020, 1, 5.0), ("2015-03", "netflix", "movie", 2020, 1, 3.0)]
 
 
+def test_ratings_of_a_title_without_a_release_year_keep_their_segment(tmp_path):
+    result = etl.run_etl(write_raw(tmp_path / "raw", ratings=[*RATINGS, "4,2.5,1000000000,hs3"]), tmp_path / "out")
+    segments = pd.read_parquet(result.version_dir / "user_segments.parquet")
+    no_year = segments[segments["release_year"].isna()]  # hs3's year "20x0" is unreadable
+    assert list(no_year[["user_row", "platform", "type", "n_ratings"]].itertuples(index=False, name=None)) == [
+        (3, "hulu", "movie", 1)]
+    assert segments["n_ratings"].sum() == pd.read_parquet(result.version_dir / "activity.parquet")["n_ratings"].sum()
+
+
 def test_unchanged_raw_files_are_skipped(tmp_path):
     raw = write_raw(tmp_path / "raw")
     first = etl.run_etl(raw, tmp_path / "out")
