@@ -21,7 +21,7 @@ from layouts import ids
 from layouts.explore import (TOP_TITLES, default_state, headline_cards, parse_min_ratings, query_string,
                              state_from_query)
 from layouts.explore_charts import NO_MATCH, label
-from layouts.state import catalog
+from layouts.state import RecentViews, catalog, explore_views
 from layouts.tables import display_text, frame_table, send_csv
 from layouts.urlstate import from_query_string
 
@@ -57,9 +57,12 @@ def blank_view(cat: Catalog, message: str, color: str, figure_text: str, theme: 
                        {chart: charts.empty(figure_text, theme) for chart in ids.EXPLORE_CHARTS})
 
 
-def explore_view(cat: Catalog, platforms: object, content_type: object, years: object,
-                 theme: str | None) -> ExploreView:
-    """Headline cards and every chart of the filtered catalogue, or empty charts with an inline message."""
+def explore_view(cat: Catalog, platforms: object, content_type: object, years: object, theme: str | None,
+                 recent: RecentViews | None = None) -> ExploreView:
+    """Headline cards and every chart of the filtered catalogue, or empty charts with an inline message.
+
+    recent: where views of valid filters are kept, so a setting seen lately is not computed again.
+    """
     try:
         filters = eda.make_filters(platforms, content_type, years, eda.year_bounds(cat.titles))
     except InvalidQuery as exc:
@@ -67,6 +70,14 @@ def explore_view(cat: Catalog, platforms: object, content_type: object, years: o
     if not filters.platforms:
         return blank_view(cat, "Pick at least one platform to see the charts.", "warning", "No platform selected",
                           theme)
+    theme = "dark" if theme == "dark" else "light"  # what the figures use: one view per theme
+    if recent is None:
+        return filtered_view(cat, filters, theme)
+    return recent.get((filters, theme), lambda: filtered_view(cat, filters, theme))
+
+
+def filtered_view(cat: Catalog, filters: eda.Filters, theme: str) -> ExploreView:
+    """explore_view for valid filters with at least one platform."""
     titles = eda.filter_titles(cat.titles, filters, eda.EDA_COLUMNS)
     if titles.empty:
         return blank_view(cat, "No titles match these filters: add platforms or content types, or widen the "
@@ -168,7 +179,7 @@ def update_explore(platforms, content_type, years, theme):
     """Redraw the headline cards and every chart when a filter or the theme changes."""
     cat = catalog()
     try:
-        return explore_view(cat, platforms, content_type, years, theme).outputs()
+        return explore_view(cat, platforms, content_type, years, theme, explore_views()).outputs()
     except Exception:  # noqa: BLE001 -- the user sees a short alert; the log has the traceback
         logger.exception("explore: charts failed for %r %r %r", platforms, content_type, years)
         return blank_view(cat, FAILED, "danger", "Could not draw this chart", theme).outputs()

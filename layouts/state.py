@@ -1,14 +1,20 @@
-"""The data the running app was built over (set once by `create_app` in its Flask server's extensions)."""
+"""The data the running app was built over (set once by `create_app` in its Flask server's extensions), and the
+caches each process keeps beside it (the recommender, recent Explore views)."""
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from pathlib import Path
+from typing import Callable, Hashable, TypeVar
 
 import dash
 import flask
 
 from core import Catalog
+
+T = TypeVar("T")
+EXPLORE_VIEWS = 16  # Explore views kept per process: the first page, Reset and back/forward revisit recent ones
 
 
 def app_state() -> dict:
@@ -53,3 +59,30 @@ def recommender():
 
             state["recommender"] = load_recommender(recommender_data_dir(catalog()))
         return state["recommender"]
+
+
+class RecentViews:
+    """The last few computed views of one app, by key (a thread-safe LRU; views are never changed once made)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._views: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        """The view kept for key, else make() (kept, pushing out the least recently used one)."""
+        with self._lock:
+            if key in self._views:
+                self._views.move_to_end(key)
+                return self._views[key]
+        view = make()  # outside the lock: a slow view does not hold up the others
+        with self._lock:
+            self._views[key] = view
+            while len(self._views) > self._size:
+                self._views.popitem(last=False)
+        return view
+
+
+def explore_views() -> RecentViews:
+    """The app's recent Explore views (made on first use)."""
+    return app_state().setdefault("explore_views", RecentViews(EXPLORE_VIEWS))
