@@ -389,12 +389,12 @@ def ratings_per_user(user_counts: np.ndarray, edges: tuple[int, ...] = USER_BINS
     counts = np.asarray(user_counts, dtype="int64")
     counts = counts[counts > 0]
     bins = np.searchsorted(np.asarray(edges), counts, side="right") - 1
-    grouped = pd.DataFrame({"bin": bins, "ratings": counts}).groupby("bin")["ratings"]
-    frame = pd.DataFrame({"users": grouped.size(), "ratings": grouped.sum()})
-    frame = frame.reindex(range(len(edges)), fill_value=0).reset_index(drop=True)
+    binned = bins >= 0  # counts below the first edge are in no bin
     highs = [*edges[1:], None]
-    frame.insert(0, "low", list(edges))
-    frame.insert(1, "high", pd.array(highs, dtype="Int64"))
+    frame = pd.DataFrame({
+        "low": list(edges), "high": pd.array(highs, dtype="Int64"),
+        "users": np.bincount(bins[binned], minlength=len(edges)),
+        "ratings": np.bincount(bins[binned], weights=counts[binned], minlength=len(edges)).astype("int64")})
     frame["label"] = [f"{lo:,}+" if hi is None else f"{lo:,}" if hi == lo + 1 else f"{lo:,}–{hi - 1:,}"
                       for lo, hi in zip(edges, highs)]
     frame["user_share"] = (100 * frame["users"] / max(len(counts), 1)).round(2)

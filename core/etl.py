@@ -510,10 +510,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     state = "unchanged raw files: reused" if result.skipped else "processed"
-    print(f"{state} {result.version_dir} in {result.seconds:.1f} s")
-    print("counts: " + ", ".join(f"{k}={v:,}" for k, v in result.counts.items()))
-    print("data-quality report:")
-    print("\n".join("  " + line for line in result.report))
+    try:
+        print(f"{state} {result.version_dir} in {result.seconds:.1f} s")
+        print("counts: " + ", ".join(f"{k}={v:,}" for k, v in result.counts.items()))
+        print("data-quality report:")
+        print("\n".join("  " + line for line in result.report), flush=True)
+    except BrokenPipeError:  # the reader left early (`| head`): the work is done, so no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

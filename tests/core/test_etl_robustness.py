@@ -286,6 +286,15 @@ def test_cli_reports_bad_data_without_a_traceback(good):
         assert_previous_output_intact(out, version, files)
 
 
+def test_cli_output_to_a_reader_that_left_early_is_no_traceback(tmp_path):
+    raw = write_raw(tmp_path / "raw")
+    child = subprocess.Popen([sys.executable, "-m", "core.etl", str(raw), "--out", str(tmp_path / "out")],
+                             cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()  # like `| head` exiting before the report is printed
+    _, errors = child.communicate(timeout=120)
+    assert child.returncode == 0 and b"Traceback" not in errors and etl.current_version(tmp_path / "out")
+
+
 # ---------------------------------------------------------------------------------------------- interruption
 @pytest.fixture(scope="module")
 def demo_raw(tmp_path_factory):
