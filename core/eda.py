@@ -141,7 +141,7 @@ def prepare(titles: pd.DataFrame, *summaries: pd.DataFrame) -> None:
     """Build the memoised indexes now (app start), not on a user's first request: the catalogue's genre and country
     lists split once, and the segment runs of the summary frames (user_segments, activity)."""
     for column in ("listed_in", "country"):
-        _pairs(titles.iloc[:0], column, titles)
+        _catalogue_pairs(titles, column)
     for frame in summaries:
         _memo(frame, "segment_runs", _segment_runs)
 
@@ -296,12 +296,17 @@ def _pairs(titles: pd.DataFrame, column: str, catalogue: pd.DataFrame | None) ->
     """_exploded(titles, column), cut from the catalogue's memoised pairs when titles were filtered from it."""
     if catalogue is None:
         return _exploded(titles, column)
-    full = _memo(catalogue, f"pairs:{column}", lambda frame: _exploded(frame, column))
+    full = _catalogue_pairs(catalogue, column)
     if titles is catalogue:
         return full
     kept = np.zeros(len(catalogue), dtype=bool)
     kept[catalogue.index.get_indexer(titles.index)] = True
     return full[kept[full["row"].to_numpy()]]
+
+
+def _catalogue_pairs(catalogue: pd.DataFrame, column: str) -> pd.DataFrame:
+    """_exploded(catalogue, column), split once per catalogue."""
+    return _memo(catalogue, f"pairs:{column}", lambda frame: _exploded(frame, column))
 
 
 def top_genres(titles: pd.DataFrame, per_platform: int = 6, catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
