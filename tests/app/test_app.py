@@ -57,4 +57,5 @@ def test_browser_loads_app_without_console_errors(dash_duo, app):
     assert "titles" in dash_duo.find_element(f"#{ids.DATA_SOURCE}").text
     dash_duo.find_element(f"#{ids.THEME_SWITCH}").click()
     dash_duo.wait_for_element("html[data-bs-theme='dark']", timeout=5)
+    dash_duo.wait_for_no_elements("[data-dash-is-loading=true]", timeout=20)  # the charts redrawn in dark
     assert dash_duo.get_logs() == []
