@@ -23,6 +23,7 @@ from layouts.tables import display_text
 NO_MATCH = "No titles match these filters"
 NEUTRAL = "#7c8ba1"
 ACCENT = "#f59f00"
+MODEBAR_HEIGHT = 28  # px at the top of each chart kept free for the mode bar Plotly shows on hover
 # Audience bands, youngest to oldest: cool to warm, unrated grey.
 AUDIENCE_COLORS = {"kids": "#2a9d8f", "all ages": "#8ab17d", "guidance": "#e9c46a", "teens": "#f4a261",
                    "adults": "#e76f51", "unrated": "#adb5bd"}
@@ -53,11 +54,14 @@ def values(series: pd.Series) -> list:
     return series.tolist()
 
 
-def figure(traces: list[dict], theme: str | None, show_legend: bool = True, **layout) -> dict:
-    """A figure dict: the app's styling, a horizontal legend above the plot, readable hover labels, then `layout`."""
+def figure(traces: list[dict], theme: str | None, show_legend: bool = True, legend_rows: int = 1, **layout) -> dict:
+    """A figure dict: the app's styling, a horizontal legend above the plot (room for legend_rows lines of it),
+    readable hover labels, then `layout`."""
     merged = dict(_themed_layout("dark" if theme == "dark" else "light"))
     own = {"showlegend": show_legend, "hoverlabel": {"namelength": -1}, "separators": ".,",
-           "margin": {"l": 50, "r": 20, "t": 40 if show_legend else 20, "b": 50},
+           # The top margin holds the legend under the mode bar (shown on hover), so neither covers the other.
+           "margin": {"l": 50, "r": 20, "t": MODEBAR_HEIGHT + (10 + 20 * legend_rows if show_legend else 0),
+                      "b": 50},
            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0}}
     for part in (own, layout):
         for key, value in part.items():
@@ -178,7 +182,7 @@ def maturity_figure(table: pd.DataFrame, theme: str | None) -> dict:
             "hovertemplate": f"<b>%{{y}}</b> · {AUDIENCE_LABELS[band]}<br>%{{x:.1f}}% of titles (%{{customdata:,}})"
                              f"<br><i>Ratings: {code_text}</i><extra></extra>"})
     platforms = [label(p) for p in platform_order(table["platform"])]
-    return figure(traces, theme, barmode="stack", legend={"traceorder": "normal"},
+    return figure(traces, theme, legend_rows=2, barmode="stack", legend={"traceorder": "normal"},
                   xaxis={"title": {"text": "Share of titles (%)"}, "range": [0, 100], "ticksuffix": "%"},
                   yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(reversed(platforms))})
 
@@ -201,7 +205,7 @@ def genres_figure(table: pd.DataFrame, theme: str | None) -> dict:
         "textfont": {"size": 11}, "colorscale": scale, "zmin": 0, "xgap": 2, "ygap": 2,
         "colorbar": {"title": {"text": "% of titles", "side": "right"}, "thickness": 12, "ticksuffix": "%"},
         "hovertemplate": "<b>%{y}</b> on %{x}<br>%{z:.1f}% of its titles (%{customdata:,})<extra></extra>"}
-    return figure([heatmap], theme, show_legend=False, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    return figure([heatmap], theme, show_legend=False, margin={"l": 10, "r": 10, "t": MODEBAR_HEIGHT + 30, "b": 10},
                   xaxis={"side": "top"}, yaxis={"autorange": "reversed", "automargin": True})
 
 
@@ -240,7 +244,8 @@ def scores_figure(table: pd.DataFrame, means: pd.DataFrame, theme: str | None) -
             "marker": {"size": 5}, "customdata": part[["start", "end", "titles"]].to_numpy().tolist(),
             "hovertemplate": f"<b>{label(platform)}</b> · score %{{customdata[0]:.2f}}–%{{customdata[1]:.2f}}"
                              "<br>%{y:.1f}% of its rated titles (%{customdata[2]:,})<extra></extra>"})
-    return figure(traces, theme, xaxis={"title": {"text": "Mean user score"}, "range": [0.5, 5], "dtick": 0.5},
+    return figure(traces, theme, legend_rows=2,
+                  xaxis={"title": {"text": "Mean user score"}, "range": [0.5, 5], "dtick": 0.5},
                   yaxis={"title": {"text": "Share of rated titles (%)"}, "ticksuffix": "%", "rangemode": "tozero"})
 
 
