@@ -68,8 +68,8 @@ def run(catalog: Catalog, calls: int, seed: int) -> str:
             ("charts callback, a setting seen lately (view kept by the app)", kept),
             ("top-titles table callback, random filters", tables)]
     lines = [f"{calls:,} random filter settings on {len(catalog.titles):,} titles and "
-             f"{len(catalog.user_segments):,} user × segment rows (one process, JSON encoding included). Indexes built "
-             f"at app start: {prepared:.0f} ms; first call after them: {first:.0f} ms.", "",
+             f"{len(catalog.user_segments):,} user × segment rows (one process, JSON encoding included). Indexes "
+             f"built at app start: {prepared:.0f} ms; first call after them: {first:.0f} ms.", "",
              "| Explore callback | p50 ms | p95 ms | max ms |", "|---|---:|---:|---:|"]
     lines += [f"| {name} | {np.percentile(ms, 50):.1f} | {np.percentile(ms, 95):.1f} | {max(ms):.1f} |"
               for name, ms in rows]
