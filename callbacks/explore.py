@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
 from dash import Input, Output, State, callback, ctx, html, no_update, strip_relative_path
 
@@ -22,13 +23,12 @@ from layouts.explore import (TOP_TITLES, default_state, headline_cards, parse_mi
                              state_from_query)
 from layouts.explore_charts import NO_MATCH, label
 from layouts.state import RecentViews, catalog, explore_views
-from layouts.tables import display_text, frame_table, send_csv
+from layouts.tables import TYPE_NAMES, display_text, frame_table, send_csv
 from layouts.urlstate import from_query_string
 
 logger = logging.getLogger(__name__)
 FILTER_INPUTS = [Input(ids.EXPLORE_PLATFORMS, "value"), Input(ids.EXPLORE_TYPE, "value"),
                  Input(ids.EXPLORE_YEARS, "value")]
-TYPE_NAMES = {"movie": "Movie", "tv show": "TV show"}
 FAILED = "Something went wrong while computing this view. Try other filters or reload the page."
 
 
@@ -52,7 +52,7 @@ def alert(message: str, color: str = "info") -> dbc.Alert:
 
 def blank_view(cat: Catalog, message: str, color: str, figure_text: str, theme: str | None) -> ExploreView:
     """Every chart empty with a reason, headline numbers of an empty selection, and an inline alert."""
-    numbers = eda.headline(cat.titles.iloc[0:0], eda.user_totals(cat.user_segments, eda.Filters(platforms=())))
+    numbers = eda.headline(cat.titles.iloc[0:0], np.zeros(0, dtype=np.int64))  # nothing selected: no users
     return ExploreView(alert(message, color), headline_cards(numbers, len(cat.titles)),
                        {chart: charts.empty(figure_text, theme) for chart in ids.EXPLORE_CHARTS})
 

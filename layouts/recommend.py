@@ -22,7 +22,7 @@ from layouts import ids
 from layouts.figures import PLATFORM_COLORS
 from layouts.header import page_header
 from layouts.state import catalog
-from layouts.tables import csv_download_button
+from layouts.tables import TYPE_NAMES, csv_download_button
 from layouts.urlstate import from_query_string, to_query_string
 
 DEFAULT_K, MIN_K, MAX_K = 10, 5, 30
@@ -30,7 +30,6 @@ SIMILAR_K = 8
 OPTION_LIMIT = 20
 MAX_USER_ID = 10**12
 K_MESSAGE = f"Enter a whole number of recommendations from {MIN_K} to {MAX_K}."
-TYPE_NAMES = {"movie": "Movie", "tv show": "TV show"}
 LOADING_TEXT = "Scoring titles… the first request after the app starts loads the model: up to a minute."
 
 
@@ -265,9 +264,7 @@ def title_facts(row: dict | None) -> list:
     if not row:
         return []
     parts: list = [platform_badge(row.get("platform"))]
-    kind = TYPE_NAMES.get(str(row.get("type")))
-    year = row.get("release_year")
-    extra = [kind, None if year is None or pd.isna(year) else str(int(year))]
+    extra = [TYPE_NAMES.get(str(row.get("type"))), year_text(row)]
     genres = row.get("listed_in")
     if isinstance(genres, str) and genres:
         extra.append(title_case(", ".join(g.strip() for g in genres.split(",")[:3])))
@@ -331,19 +328,29 @@ def profile_card(user_id: int, n_ratings: int, mean: float | None, genres: list[
     ], class_name="g-3")
 
 
+def year_text(record: dict) -> str:
+    """A titles record's release year as text; '' when unknown."""
+    year = record.get("release_year")
+    return "" if year is None or pd.isna(year) else str(int(year))
+
+
+def platform_and_year(record: dict) -> list:
+    """The platform badge and release year shown under a title."""
+    year = year_text(record)
+    return [platform_badge(record["platform"]),
+            html.Span(f" {year}" if year else "", className="small text-body-secondary ms-1")]
+
+
 def recs_table(frame: pd.DataFrame) -> html.Div:
     """The recommendations: rank, title with platform and year, predicted rating in stars, match, reason."""
     if frame.empty:
         return hint("No titles left to recommend: this user has rated everything that matches.")
     rows = []
     for record in frame.to_dict("records"):
-        year = record.get("release_year")
         rows.append(html.Tr([
             html.Td(str(record["rank"]), className="text-end text-body-secondary"),
             html.Td([html.Div(title_case(record["title"]), className="fw-semibold"),
-                     html.Div([platform_badge(record["platform"]),
-                               html.Span("" if year is None or pd.isna(year) else f" {int(year)}",
-                                         className="small text-body-secondary ms-1")])]),
+                     html.Div(platform_and_year(record))]),
             html.Td([stars(record["predicted_rating"], "stars-sm"),
                      html.Span(f" {record['predicted_rating']:.1f}", className="small")],
                     className="text-nowrap"),
@@ -366,16 +373,13 @@ def similar_list(frame: pd.DataFrame) -> html.Div:
         return hint("No similar titles found.")
     items = []
     for record in frame.to_dict("records"):
-        year = record.get("release_year")
         similarity = max(0.0, min(1.0, float(record.get("similarity") or 0.0)))
         items.append(dbc.ListGroupItem([
             html.Div([html.Span(title_case(record["title"]), className="fw-semibold me-2"),
                       html.Span(f"{similarity:.0%}", className="small text-body-secondary",
                                 title="Similarity to the chosen title")],
                      className="d-flex justify-content-between"),
-            html.Div([platform_badge(record["platform"]),
-                      html.Span("" if year is None or pd.isna(year) else f" {int(year)}",
-                                className="small text-body-secondary ms-1")], className="mb-1"),
+            html.Div(platform_and_year(record), className="mb-1"),
             html.Div(reason_text(record.get("reason")), className="recommend-reason mb-1") if record.get("reason")
             else None,
             html.Div(html.Span(style={"width": f"{similarity:.0%}"}), className="recommend-similarity"),

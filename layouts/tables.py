@@ -17,6 +17,8 @@ from dash import dcc, html
 
 from core.text import title_case
 
+TYPE_NAMES = {"movie": "Movie", "tv show": "TV show"}  # content types as a table cell shows them
+
 def display_text(value: object) -> str:
     """Lower-case data text in title case for display ('kids' tv' -> "Kids' TV"); missing -> '—'."""
     return title_case(value, missing="—")
