@@ -38,27 +38,6 @@ def busiest_year(data, platform: str, column: str = "cast") -> int:
 
 
 # ---------------------------------------------------------------------------------------------- words
-@pytest.mark.parametrize("raw, expected", [
-    ("the lord of the rings: the return of the king", "The Lord of the Rings: The Return of the King"),
-    ("spider-man: into the spider-verse", "Spider-Man: Into the Spider-Verse"),
-    ("rocky ii", "Rocky II"),
-    ("don't look up", "Don't Look Up"),
-    ("of mice and men", "Of Mice and Men"),
-    ("24 hours in a/b", "24 Hours in A/B"),
-    ("  brendan   gleeson ", "Brendan Gleeson"),
-    ("", ""),
-    (None, ""),
-])
-def test_title_case(raw, expected):
-    assert render.title_case(raw) == expected
-
-
-@given(st.text(alphabet="abcdefghij -:'", max_size=40))
-def test_title_case_keeps_the_letters(text):
-    out = render.title_case(text)
-    assert out.lower() == " ".join(text.split()).lower()
-
-
 def test_score_sentence_counts_and_grammar():
     assert render.score_sentence(412, "netflix", 3.5, 2019, "movie") == \
         "On Netflix, 412 movies released in 2019 have a mean score above 3.5."
