@@ -24,6 +24,7 @@ import sys
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -142,6 +143,22 @@ def rated_mask(model: HybridRecommender, users: np.ndarray) -> np.ndarray:
     return mask
 
 
+def user_batches(model: HybridRecommender, test: pd.DataFrame, users: np.ndarray,
+                 anchors: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The sampled users in batches of BATCH: (users, their chosen titles, relevant matrix, rated mask) each."""
+    for start in range(0, len(users), BATCH):
+        batch = slice(start, start + BATCH)
+        yield users[batch], anchors[batch], relevant_matrix(model, test, users[batch]), rated_mask(model, users[batch])
+
+
+def outside_neighbours(similarity: np.ndarray, excluded: np.ndarray, candidates: int) -> np.ndarray:
+    """(users, titles) booleans: True off each row's `candidates` most similar unexcluded titles (as `recommend`
+    ranks only the chosen title's nearest neighbours)."""
+    outside = np.ones_like(excluded)
+    np.put_along_axis(outside, top_rows(similarity, excluded, candidates), False, axis=1)
+    return outside
+
+
 def top_rows(scores: np.ndarray, excluded: np.ndarray, k: int = K) -> np.ndarray:
     """Per row, the column positions of the k best scores, best first, leaving out excluded cells."""
     scores = np.where(excluded, -np.inf, scores)
@@ -174,10 +191,8 @@ def ranking_metrics(model: HybridRecommender, train: pd.DataFrame, test: pd.Data
     anchors = anchors_of(model, train, users)
     sums = {name: np.zeros(3) for name in RANKING_MODELS}
     shown = {name: np.zeros(len(model.title_ids), bool) for name in RANKING_MODELS}
-    for start in range(0, len(users), BATCH):
-        batch = slice(start, start + BATCH)
-        relevant, excluded = relevant_matrix(model, test, users[batch]), rated_mask(model, users[batch])
-        for name, scores in model_scores(model, users[batch], anchors[batch]).items():
+    for batch, chosen, relevant, excluded in user_batches(model, test, users, anchors):
+        for name, scores in model_scores(model, batch, chosen).items():
             top = top_rows(scores, excluded)
             sums[name] += ranking_sums(top, relevant)
             shown[name][top.ravel()] = True
@@ -214,10 +229,8 @@ def tune_score_weights(model: HybridRecommender, train: pd.DataFrame, valid: pd.
     anchors = anchors_of(model, train, users)
     grid = weight_grid()
     ndcg = np.zeros(len(grid))
-    for start in range(0, len(users), BATCH):
-        batch = slice(start, start + BATCH)
-        relevant, excluded = relevant_matrix(model, valid, users[batch]), rated_mask(model, users[batch])
-        parts = model.components(users[batch], anchors[batch])
+    for batch, chosen, relevant, excluded in user_batches(model, valid, users, anchors):
+        parts = model.components(batch, chosen)
         for n, weights in enumerate(grid):
             ndcg[n] += ranking_sums(top_rows(model.blend(parts, weights), excluded), relevant)[2]
     best = int(np.argmax(ndcg))
@@ -234,12 +247,9 @@ def tune_similarity_weight(model: HybridRecommender, train: pd.DataFrame, valid:
     total = sum(others.values()) or 1.0
     grid = [{"similarity": w, **{n: v * (1 - w) / total for n, v in others.items()}} for w in np.arange(10) / 10]
     ndcg = np.zeros(len(grid))
-    for start in range(0, len(users), BATCH):
-        batch = slice(start, start + BATCH)
-        relevant, excluded = relevant_matrix(model, valid, users[batch]), rated_mask(model, users[batch])
-        parts = model.components(users[batch], anchors[batch])
-        outside = np.ones_like(excluded)
-        np.put_along_axis(outside, top_rows(parts["similarity"], excluded, model.params.candidates), False, axis=1)
+    for batch, chosen, relevant, excluded in user_batches(model, valid, users, anchors):
+        parts = model.components(batch, chosen)
+        outside = outside_neighbours(parts["similarity"], excluded, model.params.candidates)
         for n, weights in enumerate(grid):
             ndcg[n] += ranking_sums(top_rows(model.blend(parts, weights), excluded | outside), relevant)[2]
     best = int(np.argmax(ndcg))
@@ -255,12 +265,9 @@ def tune_new_user_weight(model: HybridRecommender, train: pd.DataFrame, valid: p
     title_mean = scale_rating(np.clip(model.mean + model.item_bias, 0.5, 5.0))
     grid = np.arange(11) / 10
     ndcg = np.zeros(len(grid))
-    for start in range(0, len(users), BATCH):
-        batch = slice(start, start + BATCH)
-        relevant, excluded = relevant_matrix(model, valid, users[batch]), rated_mask(model, users[batch])
-        similarity = model.content.similarities_many(anchors[batch])
-        outside = np.ones_like(excluded)
-        np.put_along_axis(outside, top_rows(similarity, excluded, model.params.candidates), False, axis=1)
+    for _, chosen, relevant, excluded in user_batches(model, valid, users, anchors):
+        similarity = model.content.similarities_many(chosen)
+        outside = outside_neighbours(similarity, excluded, model.params.candidates)
         for n, weight in enumerate(grid):
             scores = model.new_user_scores(similarity, title_mean, weight)
             ndcg[n] += ranking_sums(top_rows(scores, excluded | outside), relevant)[2]
