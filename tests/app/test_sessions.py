@@ -23,13 +23,6 @@ ROUNDS = 4  # every session sends its whole script this many times, shuffled
 
 
 @pytest.fixture(scope="module")
-def app():
-    from app import create_app
-
-    return create_app()
-
-
-@pytest.fixture(scope="module")
 def dependencies(app) -> dict[str, dict]:
     """Server-side callbacks of the running app by output string."""
     found = app.server.test_client().get("/_dash-dependencies").get_json()
