@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python -m pip install --disable-pip-version-check -q -r requirements.txt
+python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     echo "installing Debian's chromium and chromium-driver for the browser tests..."
