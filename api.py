@@ -2,8 +2,9 @@
 
 Routes (GET): the original paths `/max_duration/<year>/<platform>/<duration_type>`, `/score_count/<platform>/<scored>/<year>`,
 `/count_platform/<platform>`, `/get_actor/<platform>/<year>`; their query-string forms under `/api/...` with
-every optional parameter; `/api/top_actors`, `/api/longest_titles`, `/api/ranges`, `/api/health` and the index `/api`.
-Bad input -> 400, nothing found -> 404, data unavailable -> 503, each as `{"error": "..."}`; never HTML.
+every optional parameter; `/api/top_actors`, `/api/longest_titles`, `/api/recommend`, `/api/ranges`, `/api/health`
+(liveness, with the model's state), `/api/ready` (readiness: 503 until the model is ready) and the index `/api`.
+Bad input -> 400, nothing found -> 404, data or model unavailable -> 503, each as `{"error": "..."}`; never HTML.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
 from core.catalog import Catalog
-from core.errors import DataError, InvalidQuery, NotFound
+from core.recommender import check_user_id, verdict
+from core.errors import DataError, InvalidQuery, NotFound, NotReady
 from core.queries import (
     get_actor,
     get_count_platform,
@@ -28,6 +30,7 @@ from core.queries import (
     parse_content_type,
     parse_duration_type,
     parse_optional_platform,
+    parse_count,
     parse_optional_year,
     parse_platform,
     parse_score,
@@ -38,19 +41,29 @@ from core.queries import (
 
 api = Blueprint("streaming_api", __name__)
 EXTENSION = "streaming_api"
+MAX_RECOMMENDATIONS = 50
+RETRY_AFTER_S = 5  # what a 503 for a model being prepared tells clients to wait
 log = logging.getLogger(__name__)
 
 
-def register_api(server: flask.Flask, get_catalog: Callable[[], Catalog]) -> None:
-    """Serve the API from `server`, answering from the catalogue `get_catalog()` returns at each request."""
-    server.extensions[EXTENSION] = get_catalog
+def register_api(server: flask.Flask, get_catalog: Callable[[], Catalog],
+                 get_model_service: Callable[[], Any] | None = None) -> None:
+    """Serve the API from `server`, answering from the catalogue `get_catalog()` returns at each request and
+    the recommender service (`core.model_service.ModelService`) `get_model_service()` returns, if given."""
+    server.extensions[EXTENSION] = (get_catalog, get_model_service)
     if api.name not in server.blueprints:
         server.register_blueprint(api)
 
 
 def _catalog() -> Catalog:
     """The catalogue of the current app."""
-    return current_app.extensions[EXTENSION]()
+    return current_app.extensions[EXTENSION][0]()
+
+
+def _model_service():
+    """The recommender service of the current app (None when the app serves no recommender)."""
+    get_service = current_app.extensions[EXTENSION][1]
+    return get_service() if get_service is not None else None
 
 
 # ---------------------------------------------------------------------------------------------- answers
@@ -110,9 +123,39 @@ def ranges_answer() -> dict:
 
 
 def health_answer() -> dict:
-    """Whether the data is loaded, and which."""
-    catalog = _catalog()
-    return {"status": "ok", "source": "demo" if catalog.is_demo else "real", "titles": len(catalog.titles)}
+    """Liveness with readiness: "status" is "ok" once the data and the model are ready, "starting" while the
+    model is prepared (its progress included), "degraded" when preparing it failed (the queries still work)."""
+    catalog, service = _catalog(), _model_service()
+    model = {"model": "none"}
+    if service is not None:
+        service.ensure_started()
+        model = service.status()
+    status = {"ready": "ok", "failed": "degraded", "none": "ok"}.get(model["model"], "starting")
+    return {"status": status, "data": "ready", **model, "source": "demo" if catalog.is_demo else "real",
+            "titles": len(catalog.titles)}
+
+
+def ready_answer() -> dict:
+    """Readiness for an orchestrator: 200 once everything is ready, else 503 (NotReady) with the state."""
+    health = health_answer()
+    if health["status"] != "ok":
+        raise NotReady(f"not ready: the recommender model is {health['model']}", health.get("progress"))
+    return health
+
+
+def recommend_answer(user: Any = None, title: Any = None, k: Any = "10") -> dict:
+    """The user's predicted rating of the title and k recommended titles related to it (503 while the model
+    is being prepared)."""
+    count = parse_count(k, "k", MAX_RECOMMENDATIONS)
+    service = _model_service()
+    if service is None:
+        raise NotReady("this server has no recommender")
+    model = service.get()
+    user_id, title_id = check_user_id(user), str(title or "").strip().lower()
+    predicted = float(model.predict(user_id, title_id))
+    return {"user": user_id, "title": title_id, "known_user": bool(model.has_user(user_id)),
+            "predicted_rating": round(predicted, 2), "verdict": verdict(predicted),
+            "recommendations": model.recommend(user_id, title_id, count)}
 
 
 # ---------------------------------------------------------------------------------------------- routes
@@ -154,8 +197,11 @@ ROUTES: tuple[Route, ...] = (
           example="/api/top_actors?platform=netflix&year=2020&n=5"),
     Route("longest_titles", longest_titles_answer, optional=("year", "platform", "duration_type", "n"),
           example="/api/longest_titles?platform=hulu&n=5"),
+    Route("recommend", recommend_answer, required=("user", "title"), optional=("k",),
+          example="/api/recommend?user=1&title=ns1&k=5"),
     Route("ranges", ranges_answer, example="/api/ranges"),
     Route("health", health_answer, example="/api/health"),
+    Route("ready", ready_answer, example="/api/ready"),
 )
 ROUTES_BY_NAME = {route.name: route for route in ROUTES}
 PREFIXES = ("/api", *(f"/{route.name}" for route in ROUTES if route.path))
@@ -255,6 +301,14 @@ def _invalid(exc: InvalidQuery):
 @api.errorhandler(NotFound)
 def _not_found(exc: NotFound):
     return _error(str(exc), 404)
+
+
+@api.errorhandler(NotReady)
+def _not_ready(exc: NotReady):
+    """503 with Retry-After, and the progress of what is being prepared."""
+    response = jsonify({"error": str(exc), **({"progress": exc.progress} if exc.progress else {})})
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response, 503
 
 
 @api.errorhandler(DataError)

@@ -12,10 +12,18 @@ import dash._callback as dash_callback_registry
 from dash import Dash
 
 import callbacks  # noqa: F401  -- importing the package registers every panel's callbacks
+from api import register_api
 from core import eda, load_catalog
 from core.errors import StreamingError
+from core.etl import STAGES as ETL_STAGES
+from core.model_service import ModelService
+from core.progress import Progress
 from core.queries import query_index
 from layouts import page
+
+log = logging.getLogger("streaming")
+LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s"
+MODEL_MODES = ("background", "wait", "deferred")
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 # `dash.callback` registers into module-level lists that the first app set up consumes; keep a copy so
@@ -34,35 +42,50 @@ def _restore_global_callbacks() -> None:
     dash_callback_registry.GLOBAL_INLINE_SCRIPTS[:] = inline_scripts
 
 
-def create_app(data_dir: str | os.PathLike | None = None) -> Dash:
-    """Build the dashboard over a raw data dir (None: $STREAMING_DATA_DIR, else the embedded demo data)."""
-    catalog = load_catalog(data_dir)
+def create_app(data_dir: str | os.PathLike | None = None, model: str = "background") -> Dash:
+    """Build the dashboard over a raw data dir (None: $STREAMING_DATA_DIR, else the embedded demo data).
+
+    The ETL runs (or is reused) before this returns. A saved recommender model is loaded now; a missing one is
+    fitted, by `model`: "background" in a thread started now (the Recommend panel says it is being prepared),
+    "wait" before this returns, "deferred" in a thread that `start_background_work` starts in each process that
+    serves (gunicorn's workers, forked from the master that built the app: threads do not survive a fork).
+    """
+    if model not in MODEL_MODES:
+        raise ValueError(f"model must be one of {', '.join(MODEL_MODES)}, not {model!r}")
+    progress = Progress(emit=lambda line: log.info("data: %s", line), every=5.0)
+    progress.plan(ETL_STAGES)
+    catalog = load_catalog(data_dir, progress=progress)
     # Indexes built here, once per worker, rather than on the first user's request.
     query_index(catalog)
     eda.prepare(catalog.titles, catalog.user_segments, catalog.activity)
+    service = ModelService(catalog)
+    if model == "wait":
+        service.wait()
+    elif not service.load_saved() and model == "background":
+        service.ensure_started()
     _restore_global_callbacks()
     app = Dash(__name__, title="Streaming Atlas", assets_folder=str(ASSETS_DIR), use_pages=True,
                pages_folder="", suppress_callback_exceptions=True, update_title=None)
-    app.server.extensions["streaming"] = {"catalog": catalog}
+    app.server.extensions["streaming"] = {"catalog": catalog, "model": service}
     page.register_pages(catalog)
     app.layout = page.frame(catalog)
-    _register_api(app, catalog)
+    register_api(app.server, lambda: catalog, lambda: service)
     return app
 
 
-def _register_api(app: Dash, catalog) -> None:
-    """Serve the JSON query routes from the app's own Flask server, when the API module is present."""
-    try:
-        from api import register_api
-    except ImportError:  # the API lands in its own issue; the app works without it
-        return
-    register_api(app.server, lambda: catalog)
+def start_background_work(server) -> None:
+    """Start what a serving process prepares in the background (the model, when none was saved); gunicorn
+    calls it in each worker after the fork (gunicorn.conf.py)."""
+    server.extensions["streaming"]["model"].ensure_started()
 
 
 def __getattr__(name: str):
-    """`app.server` for gunicorn, built on first access so importing this module stays cheap."""
+    """`app.server` for gunicorn, built on first access so importing this module stays cheap. With
+    `preload_app` the master builds it once and the forked workers share it."""
     if name == "server":
-        server = create_app().server
+        if not logging.getLogger().handlers:  # `gunicorn app:server` without our config: still log progress
+            logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+        server = create_app(model="deferred").server
         globals()["server"] = server
         return server
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -77,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8050)
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (reloader, error overlay)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     try:
         app = create_app(args.data_dir)
     except StreamingError as exc:

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, callback, ctx, no_update, strip_relative_path
 
 from core import Catalog, search
-from core.errors import InvalidQuery, NotFound, StreamingError
+from core.errors import InvalidQuery, NotFound, NotReady, StreamingError
 from layouts import ids
 from layouts import recommend as panel
 from layouts.figures import empty_figure, styled
@@ -48,10 +48,11 @@ class ResultsView:
     recs_disabled: bool = True
     similar_disabled: bool = True
     k_invalid: bool = False
+    poll_disabled: bool = True  # False while the model is being prepared: the panel asks again in a moment
 
     def outputs(self) -> list:
         return [self.alert, self.empty_hidden, self.results_hidden, self.score, self.profile, self.recs,
-                self.similar, self.recs_disabled, self.similar_disabled, self.k_invalid]
+                self.similar, self.recs_disabled, self.similar_disabled, self.k_invalid, self.poll_disabled]
 
 
 def optional(parse, value):
@@ -201,6 +202,10 @@ def results_view(data: Catalog, get_model: Callable[[], object], user: object, t
         return view
     try:
         model = get_model()
+    except NotReady as exc:
+        view.alert = [note for note in (view.alert, panel.preparing(str(exc), exc.progress)) if note]
+        view.results_hidden, view.poll_disabled = True, False
+        return view
     except StreamingError as exc:
         view.alert = panel.problem(f"The recommender could not be loaded: {panel.sentence(exc)}", "danger")
         return view
@@ -293,11 +298,12 @@ def update_title_options(text, value):
     Output(ids.RECOMMEND_PROFILE, "children"), Output(ids.RECOMMEND_RECS, "children"),
     Output(ids.RECOMMEND_SIMILAR, "children"), Output(ids.RECOMMEND_RECS_CSV_BUTTON, "disabled"),
     Output(ids.RECOMMEND_SIMILAR_CSV_BUTTON, "disabled"), Output(ids.RECOMMEND_K, "invalid"),
+    Output(ids.RECOMMEND_MODEL_POLL, "disabled"),
     Input(ids.RECOMMEND_USER, "value"), Input(ids.RECOMMEND_TITLE, "value"), Input(ids.RECOMMEND_K, "value"),
-    Input(ids.THEME_STORE, "data"),
+    Input(ids.THEME_STORE, "data"), Input(ids.RECOMMEND_MODEL_POLL, "n_intervals"),
 )
-def update_results(user, title, k, theme):
-    """Every result card for the chosen user, title and k (the model loads on the first call)."""
+def update_results(user, title, k, theme, _poll):
+    """Every result card for the chosen user, title and k (while the model is prepared: its progress)."""
     return guarded_view(catalog(), recommender, user, title, k, theme).outputs()
 
 

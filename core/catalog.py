@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -11,7 +12,9 @@ import pandas as pd
 
 from core.config import resolve_data_dir
 from core.etl import run_etl
+from core.progress import Progress
 
+log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _LOADED: dict[Path | str | None, "Catalog"] = {}
 
@@ -58,23 +61,32 @@ def raw_dir_or_demo(data_dir: str | os.PathLike | None) -> tuple[Path, str]:
     return ensure_demo_raw(), "demo"
 
 
+def processed_catalog(raw_dir: Path, source: str, progress: Progress | None = None) -> Catalog:
+    """Run (or reuse) the ETL of a raw dir and read its output; output that cannot be read is rebuilt once."""
+    result = run_etl(raw_dir, progress=progress)
+    try:
+        return read_catalog(result.version_dir, source, result.report)
+    except (OSError, ValueError) as exc:  # pyarrow's errors are both; a damaged file is not fatal
+        log.warning("processed data in %s unreadable (%s): rebuilding it", result.version_dir, exc)
+    result = run_etl(raw_dir, force=True, progress=progress)
+    return read_catalog(result.version_dir, source, result.report)
+
+
 def load_demo_catalog() -> Catalog:
     """The Catalog of the embedded demo data, whatever $STREAMING_DATA_DIR says."""
     from core.demo import ensure_demo_raw
 
     with _LOCK:
         if "demo" not in _LOADED:
-            result = run_etl(ensure_demo_raw())
-            _LOADED["demo"] = read_catalog(result.version_dir, "demo", result.report)
+            _LOADED["demo"] = processed_catalog(ensure_demo_raw(), "demo")
         return _LOADED["demo"]
 
 
-def load_catalog(data_dir: str | os.PathLike | None = None) -> Catalog:
+def load_catalog(data_dir: str | os.PathLike | None = None, progress: Progress | None = None) -> Catalog:
     """The Catalog of a raw data dir (None: $STREAMING_DATA_DIR or the demo data); ETL run or reused, once."""
     key = resolve_data_dir(data_dir)
     with _LOCK:
         if key not in _LOADED:
             raw_dir, source = raw_dir_or_demo(data_dir)
-            result = run_etl(raw_dir)
-            _LOADED[key] = read_catalog(result.version_dir, source, result.report)
+            _LOADED[key] = processed_catalog(raw_dir, source, progress)
         return _LOADED[key]

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
+
+# scikit-learn is imported where a model is fitted, not here: loading a saved model (every server start) and a
+# no-op build need none of it, and importing it costs ~0.8 s.
 
 # Share of each field in the similarity (squared norm of its block): genres lead, so similar titles share genres;
 # the people and the description separate titles of the same genres; country and type break ties.
@@ -23,8 +23,10 @@ def split_list(text: str) -> list[str]:
     return [item for item in text.split(", ") if item]
 
 
-def _vectorizer(field: str) -> TfidfVectorizer:
-    """The TF-IDF vectorizer of one text field."""
+def _vectorizer(field: str):
+    """The TF-IDF vectorizer of one text field (a scikit-learn TfidfVectorizer)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     if field in ("cast", "director", "country", "type"):
         # Each person or country is one token: "tom hanks" must not match "tom cruise".
         return TfidfVectorizer(tokenizer=split_list, token_pattern=None, lowercase=False, min_df=1,
@@ -49,6 +51,8 @@ def field_matrix(texts: pd.Series, field: str) -> sp.csr_matrix:
 
 def tfidf_matrix(titles: pd.DataFrame) -> sp.csr_matrix:
     """Weighted, row-normalised TF-IDF over the text fields: a row dot product is a cosine similarity."""
+    from sklearn.preprocessing import normalize
+
     blocks = [field_matrix(titles[field], field) * np.float32(np.sqrt(weight))
               for field, weight in FIELD_WEIGHTS.items()]
     return normalize(sp.hstack(blocks, format="csr", dtype=np.float32)).astype(np.float32)
@@ -65,6 +69,8 @@ def taste_features(titles: pd.DataFrame, genre_dims: int = 64, seed: int = 0) ->
     genres = field_matrix(titles["listed_in"], "listed_in")
     dims = min(genre_dims, genres.shape[1] - 1)
     if dims >= 1:
+        from sklearn.decomposition import TruncatedSVD
+
         genre_block = TruncatedSVD(dims, random_state=seed).fit_transform(genres)
     else:
         genre_block = genres.toarray()

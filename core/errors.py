@@ -15,3 +15,11 @@ class InvalidQuery(StreamingError, ValueError):
 
 class NotFound(StreamingError, LookupError):
     """A well-formed request matched nothing (unknown title id, empty result)."""
+
+
+class NotReady(StreamingError):
+    """Something is still being prepared (the recommender model); `progress` says how far it is."""
+
+    def __init__(self, message: str, progress: dict | None = None) -> None:
+        super().__init__(message)
+        self.progress = progress or {}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -38,6 +39,8 @@ import pyarrow.parquet as pq
 
 from core.config import PLATFORMS, TITLE_FILES, processed_dir_for
 from core.errors import DataError
+from core.locks import file_lock
+from core.progress import Progress
 
 ETL_VERSION = 4
 TITLE_COLUMNS = ["show_id", "type", "title", "director", "cast", "country", "date_added",
@@ -59,6 +62,8 @@ SEGMENT_COLUMNS = ["platform", "type", "release_year"]
 GENRES_WITH_COMMAS = {"arts, entertainment, and culture": "arts/entertainment/culture"}
 # Unix seconds of 1970-01-01 and 2100-01-01: anything outside is a broken timestamp, not a rating date.
 TIMESTAMP_RANGE = (0, 4_102_444_800)
+STAGES = ["reading titles", "reading ratings", "cleaning ratings", "summarising", "writing"]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -278,9 +283,14 @@ def drop_unusable_titles(titles: pd.DataFrame, report: QualityReport) -> pd.Data
     return kept[~repeated].reset_index(drop=True)
 
 
-def load_titles(title_files: dict[str, Path], report: QualityReport) -> pd.DataFrame:
+def load_titles(title_files: dict[str, Path], report: QualityReport,
+                progress: Progress | None = None) -> pd.DataFrame:
     """All four catalogues, transformed and stacked."""
-    frames = [transform_titles(read_title_file(title_files[p], report), p, report) for p in PLATFORMS]
+    progress = progress or Progress()
+    frames = []
+    for platform in PLATFORMS:
+        frames.append(transform_titles(read_title_file(title_files[platform], report), platform, report))
+        progress.advance()
     titles = drop_unusable_titles(pd.concat(frames, ignore_index=True), report)
     if titles.empty:
         raise DataError(f"{title_files[PLATFORMS[0]].parent}: no usable title in the four catalogues")
@@ -288,16 +298,29 @@ def load_titles(title_files: dict[str, Path], report: QualityReport) -> pd.DataF
 
 
 # ---------------------------------------------------------------------------------------------- ratings
-def load_ratings(rating_files: list[Path], title_ids: pd.Index, report: QualityReport) -> pd.DataFrame:
+def load_ratings(rating_files: list[Path], title_ids: pd.Index, report: QualityReport,
+                 progress: Progress | None = None) -> pd.DataFrame:
     """All rating files: validated, joined to title ids, de-duplicated, sorted by user and title."""
-    # One file at a time, straight to numbers: the 11M movieId strings are never all held at once.
-    frame = pd.concat([_numeric_ratings(read_rating_file(path), title_ids) for path in rating_files],
-                      ignore_index=True)
-    report.add("ratings", "rows read", len(frame))
-    frame = _drop_invalid_ratings(frame, report)
-    if frame.empty:
-        raise DataError(f"{rating_files[0].parent}: no usable rating in the ratings files")
-    return _drop_duplicate_ratings(frame, len(title_ids), report)
+    progress = progress or Progress()
+    with progress.stage("reading ratings", total=megabytes(rating_files), unit="MB"):
+        # One file at a time, straight to numbers: the 11M movieId strings are never all held at once.
+        parts = []
+        for path in rating_files:
+            parts.append(_numeric_ratings(read_rating_file(path), title_ids))
+            progress.advance(path.stat().st_size / 2**20)
+        frame = pd.concat(parts, ignore_index=True)
+        del parts
+    with progress.stage("cleaning ratings"):
+        report.add("ratings", "rows read", len(frame))
+        frame = _drop_invalid_ratings(frame, report)
+        if frame.empty:
+            raise DataError(f"{rating_files[0].parent}: no usable rating in the ratings files")
+        return _drop_duplicate_ratings(frame, len(title_ids), report)
+
+
+def megabytes(paths: list[Path]) -> float:
+    """Total size of some files in MiB."""
+    return sum(path.stat().st_size for path in paths) / 2**20
 
 
 def _numeric_ratings(table: pa.Table, title_ids: pd.Index) -> pd.DataFrame:
@@ -430,68 +453,120 @@ def read_manifest(version_dir: Path) -> dict:
     return json.loads((version_dir / "manifest.json").read_text(encoding="utf-8"))
 
 
+def damage(version_dir: Path) -> str | None:
+    """What is wrong with a processed version's files (None: intact): an unreadable manifest, a file whose size
+    differs from the one written, or a parquet file whose footer cannot be read (truncated or overwritten)."""
+    try:
+        sizes = read_manifest(version_dir).get("sizes", {})
+    except (OSError, ValueError) as exc:
+        return f"manifest.json unreadable ({_first_line(exc)})"
+    for name in OUTPUT_FILES:
+        path = version_dir / name
+        if name in sizes and path.stat().st_size != sizes[name]:
+            return f"{name} is {path.stat().st_size:,} bytes, {sizes[name]:,} were written"
+        if name.endswith(".parquet"):
+            try:
+                pq.read_metadata(path)
+            except (OSError, pa.ArrowException) as exc:
+                return f"{name} unreadable ({_first_line(exc)})"
+    return None
+
+
+def reusable_version(out_dir: Path, fp: str) -> Path | None:
+    """The current processed version when it was made from these raw files and is intact; damage is logged."""
+    existing = current_version(out_dir)
+    if existing is None:
+        return None
+    problem = damage(existing)
+    if problem is not None:
+        log.warning("processed data in %s is damaged: %s; rebuilding it", existing, problem)
+        return None
+    return existing if read_manifest(existing).get("fingerprint") == fp else None
+
+
 def publish(tmp_dir: Path, out_dir: Path, fp: str) -> Path:
-    """Move a finished temp folder into place and switch the `current` link to it atomically."""
+    """Move a finished temp folder into place and switch the `current` link to it atomically; the version it
+    replaces is kept (a running process may still read it), older ones are removed."""
     # A fresh name every run: the folder `current` points at is never touched before the link moves.
+    previous = current_version(out_dir)
     version_dir = out_dir / f"v-{fp}-{uuid.uuid4().hex[:8]}"
     os.replace(tmp_dir, version_dir)
     tmp_link = out_dir / f".current-{uuid.uuid4().hex}"
     tmp_link.symlink_to(version_dir.name)
     os.replace(tmp_link, out_dir / "current")
     for old in out_dir.glob("v-*"):
-        if old != version_dir:
+        if old not in (version_dir, previous):
             shutil.rmtree(old, ignore_errors=True)
     return version_dir
 
 
 def write_outputs(tmp_dir: Path, titles: pd.DataFrame, ratings: pa.Table, summaries: dict[str, pd.DataFrame],
                   manifest: dict) -> None:
-    """Write every processed file into a temp folder (summaries: file stem -> frame)."""
+    """Write every processed file into a temp folder (summaries: file stem -> frame); the manifest, written
+    last, records each file's size so a damaged copy is noticed."""
     tmp_dir.mkdir(parents=True)
     titles.to_parquet(tmp_dir / "titles.parquet", index=False)
     pq.write_table(ratings, tmp_dir / "ratings.parquet", compression="zstd", row_group_size=2_000_000)
     for name, frame in summaries.items():
         frame.to_parquet(tmp_dir / f"{name}.parquet", index=False)
-    (tmp_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    sizes = {path.name: path.stat().st_size for path in tmp_dir.iterdir()}
+    (tmp_dir / "manifest.json").write_text(json.dumps({**manifest, "sizes": sizes}, indent=2), encoding="utf-8")
 
 
-def _remove_stale_temp_dirs(out_dir: Path, min_age_s: float = 3600) -> None:
-    """Delete temp folders left by runs that were killed (older than an hour, so never a running one's)."""
+def _remove_temp_dirs(out_dir: Path) -> None:
+    """Delete temp folders left by runs that were killed (called under the ETL lock: no other run is writing)."""
     for stale in out_dir.glob(".tmp-*"):
-        if time.time() - stale.stat().st_mtime > min_age_s:
-            shutil.rmtree(stale, ignore_errors=True)
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in out_dir.glob(".current-*"):
+        stale.unlink(missing_ok=True)
 
 
-def run_etl(raw_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None, force: bool = False) -> EtlResult:
-    """Process a raw data dir (skipped when its files are unchanged); returns where the output is."""
+def run_etl(raw_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None, force: bool = False,
+            progress: Progress | None = None) -> EtlResult:
+    """Process a raw data dir (skipped when its files are unchanged and the output intact); returns where the
+    output is. A file lock in the output dir lets one process build while others wait and then reuse it."""
     started = time.perf_counter()
     raw_dir = Path(raw_dir).expanduser().resolve()
     title_files, rating_files = check_raw_dir(raw_dir)
     out_dir = Path(out_dir).expanduser().resolve() if out_dir else processed_dir_for(raw_dir)
     fp = fingerprint([*title_files.values(), *rating_files])
-    existing = current_version(out_dir)
-    if existing and not force and read_manifest(existing).get("fingerprint") == fp:
-        manifest = read_manifest(existing)
-        return EtlResult(existing, True, time.perf_counter() - started, manifest["report"], manifest["counts"])
+    existing = None if force else reusable_version(out_dir, fp)
+    if existing is None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with file_lock(out_dir / ".etl.lock", "processed data") as waited:
+            # Whoever held the lock has just built it: reuse that, even when asked to force a rebuild.
+            existing = reusable_version(out_dir, fp) if waited or not force else None
+            if existing is None:
+                _remove_temp_dirs(out_dir)
+                return build_version(raw_dir, out_dir, title_files, rating_files, fp, progress, started)
+    manifest = read_manifest(existing)
+    return EtlResult(existing, True, time.perf_counter() - started, manifest["report"], manifest["counts"])
+
+
+def build_version(raw_dir: Path, out_dir: Path, title_files: dict[str, Path], rating_files: list[Path], fp: str,
+                  progress: Progress | None, started: float) -> EtlResult:
+    """Run the ETL into a fresh version folder and publish it."""
+    progress = progress or Progress()
     report = QualityReport()
-    titles = load_titles(title_files, report)
+    with progress.stage("reading titles", total=len(title_files), unit="files"):
+        titles = load_titles(title_files, report, progress)
     title_ids = pd.Index(titles["id"])
-    ratings = load_ratings(rating_files, title_ids, report)
-    titles = add_scores(titles, ratings)
-    report.add("titles", "no rating at all: kept with null score", int((titles["n_ratings"] == 0).sum()))
-    users = user_summary(ratings)
-    user_segments, activity = segment_aggregates(ratings, titles, users)
+    ratings = load_ratings(rating_files, title_ids, report, progress)
+    with progress.stage("summarising"):
+        titles = add_scores(titles, ratings)
+        report.add("titles", "no rating at all: kept with null score", int((titles["n_ratings"] == 0).sum()))
+        users = user_summary(ratings)
+        user_segments, activity = segment_aggregates(ratings, titles, users)
     counts = {"titles": len(titles), "ratings": len(ratings), "users": len(users),
               **{f"titles_{p}": int((titles["platform"] == p).sum()) for p in PLATFORMS}}
     manifest = {"etl_version": ETL_VERSION, "fingerprint": fp, "raw_dir": str(raw_dir), "counts": counts,
                 "report": report.lines(), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temp_dirs(out_dir)
     tmp_dir = out_dir / f".tmp-{uuid.uuid4().hex}"
     try:
-        summaries = {"users": users, "user_segments": user_segments, "activity": activity}
-        write_outputs(tmp_dir, titles, ratings_table(ratings, title_ids), summaries, manifest)
-        version_dir = publish(tmp_dir, out_dir, fp)
+        with progress.stage("writing"):
+            summaries = {"users": users, "user_segments": user_segments, "activity": activity}
+            write_outputs(tmp_dir, titles, ratings_table(ratings, title_ids), summaries, manifest)
+            version_dir = publish(tmp_dir, out_dir, fp)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
     return EtlResult(version_dir, False, time.perf_counter() - started, manifest["report"], counts)
@@ -505,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="run even when the raw files are unchanged")
     args = parser.parse_args(argv)
     try:
-        result = run_etl(args.raw_dir, args.out, force=args.force)
+        result = run_etl(args.raw_dir, args.out, force=args.force, progress=Progress.for_stream(sys.stderr))
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -249,12 +249,12 @@ def parse_content_type(value: object) -> str:
     return kind
 
 
-def parse_count(value: object, name: str = "n") -> int:
-    """How many rows to return: a whole number from 1 to MAX_N."""
+def parse_count(value: object, name: str = "n", limit: int = MAX_N) -> int:
+    """How many rows to return: a whole number from 1 to limit."""
     if isinstance(value, str) and _INTEGER.fullmatch(value.strip()) and len(value.strip()) <= 6:
         value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= int(value) <= MAX_N:
-        raise InvalidQuery(f"{name} must be a whole number from 1 to {MAX_N}, not {_show(value)}")
+    if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= int(value) <= limit:
+        raise InvalidQuery(f"{name} must be a whole number from 1 to {limit}, not {_show(value)}")
     return int(value)
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -108,7 +108,7 @@ def row_dots(left: np.ndarray, right: np.ndarray, left_rows: np.ndarray, right_r
 
 
 def als(users: RowBlocks, items: RowBlocks, residual: np.ndarray, dims: int, reg: float, iterations: int,
-        seed: int) -> tuple[np.ndarray, np.ndarray]:
+        seed: int, on_iteration: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Latent user and title factors of a residual by alternating least squares (closed-form batched solves)."""
     rng = np.random.default_rng(seed)
     item_factors = (rng.standard_normal((len(items.counts), dims)) * 0.1).astype(np.float32)
@@ -116,4 +116,6 @@ def als(users: RowBlocks, items: RowBlocks, residual: np.ndarray, dims: int, reg
     for _ in range(iterations):
         user_factors = users.solve(item_factors, residual, reg)
         item_factors = items.solve(user_factors, residual, reg)
+        if on_iteration is not None:
+            on_iteration()
     return user_factors, item_factors

@@ -14,11 +14,11 @@ All weights are the ones `python -m core.evaluate --tune` chose on a validation 
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import threading
+import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,6 +29,8 @@ import scipy.sparse as sp
 
 from core.content import ContentIndex, split_list, taste_features, top_k
 from core.errors import InvalidQuery, NotFound
+from core.locks import file_lock
+from core.progress import Progress
 from core.ratings_model import IndexedRatings, RowBlocks, als, fit_biases
 
 MODEL_VERSION = 1
@@ -141,28 +143,35 @@ class HybridRecommender:
         self.fitted = False
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, titles: pd.DataFrame, ratings: pd.DataFrame) -> HybridRecommender:
+    FIT_STAGES = ["content index", "rating biases", "tastes", "latent factors", "user profiles"]
+
+    def fit(self, titles: pd.DataFrame, ratings: pd.DataFrame, progress: Progress | None = None) -> HybridRecommender:
         """Fit on processed titles and (any subset of the) processed ratings, as the ETL writes them."""
-        p = self.params
+        p, progress = self.params, progress or Progress()
         titles = titles.reset_index(drop=True)
-        self._set_titles(titles)
-        self.content = ContentIndex.build(titles)
-        self.features = taste_features(titles, p.genre_dims, p.seed)
-        data = index_ratings(ratings, pd.Index(self.title_ids))
-        if len(data.value) == 0:
-            raise InvalidQuery("no rating refers to a title of the catalogue: nothing to fit")
-        n_titles = len(self.title_ids)
-        self.user_ids = data.user_ids
-        self.mean, self.user_bias, self.item_bias = fit_biases(data, n_titles, p.bias_reg, p.bias_reg)
-        residual = data.value - self.mean - self.user_bias[data.user] - self.item_bias[data.item]
-        user_blocks = RowBlocks(data.user, data.item, len(self.user_ids), n_titles)
-        item_blocks = RowBlocks(data.item, data.user, n_titles, len(self.user_ids))
-        self.taste = user_blocks.solve(self.features, residual, p.taste_reg)
-        self.user_factors, self.item_factors = als(user_blocks, item_blocks, residual, p.factors, p.factor_reg,
-                                                   p.iterations, p.seed)
-        self._set_rated(data, user_blocks.counts)
-        self.item_counts = item_blocks.counts.astype(np.int32)
-        self._finish()
+        with progress.stage("content index"):
+            self._set_titles(titles)
+            self.content = ContentIndex.build(titles)
+            self.features = taste_features(titles, p.genre_dims, p.seed)
+        with progress.stage("rating biases"):
+            data = index_ratings(ratings, pd.Index(self.title_ids))
+            if len(data.value) == 0:
+                raise InvalidQuery("no rating refers to a title of the catalogue: nothing to fit")
+            n_titles = len(self.title_ids)
+            self.user_ids = data.user_ids
+            self.mean, self.user_bias, self.item_bias = fit_biases(data, n_titles, p.bias_reg, p.bias_reg)
+            residual = data.value - self.mean - self.user_bias[data.user] - self.item_bias[data.item]
+        with progress.stage("tastes"):
+            user_blocks = RowBlocks(data.user, data.item, len(self.user_ids), n_titles)
+            item_blocks = RowBlocks(data.item, data.user, n_titles, len(self.user_ids))
+            self.taste = user_blocks.solve(self.features, residual, p.taste_reg)
+        with progress.stage("latent factors", total=p.iterations, unit="iterations"):
+            self.user_factors, self.item_factors = als(user_blocks, item_blocks, residual, p.factors,
+                                                       p.factor_reg, p.iterations, p.seed, progress.advance)
+        with progress.stage("user profiles"):
+            self._set_rated(data, user_blocks.counts)
+            self.item_counts = item_blocks.counts.astype(np.int32)
+            self._finish()
         return self
 
     def _set_titles(self, titles: pd.DataFrame) -> None:
@@ -426,6 +435,15 @@ class HybridRecommender:
 # ---------------------------------------------------------------------------------------------- loading for the app
 _LOCK = threading.Lock()
 _LOADED: dict[Path, HybridRecommender] = {}
+MODEL_STAGES = ["reading ratings for the model", *HybridRecommender.FIT_STAGES, "saving the model"]
+# Seconds per million ratings of each stage, measured on the real data (11M ratings, 2 cores): for estimates only.
+FIT_SECONDS_PER_MILLION = {"reading ratings for the model": 0.05, "content index": 0.3, "rating biases": 0.3,
+                           "tastes": 0.5, "latent factors": 1.6, "user profiles": 0.1, "saving the model": 0.1}
+
+
+def expected_fit_seconds(n_ratings: int) -> dict[str, float]:
+    """Rough seconds each model stage takes for n_ratings ratings (for 'about N s left')."""
+    return {stage: rate * n_ratings / 1e6 for stage, rate in FIT_SECONDS_PER_MILLION.items()}
 
 
 def model_path(version_dir: Path) -> Path:
@@ -433,39 +451,98 @@ def model_path(version_dir: Path) -> Path:
     return Path(version_dir) / f"model-v{MODEL_VERSION}.npz"
 
 
+def progress_path(version_dir: Path) -> Path:
+    """Where a process fitting the model of a data version writes its progress, for the processes waiting."""
+    return model_path(version_dir).with_suffix(".progress.json")
+
+
 def load_recommender(data_dir: str | os.PathLike | None = None) -> HybridRecommender:
     """The fitted recommender of a raw data dir (None: $STREAMING_DATA_DIR or the demo data), once per process:
     the saved model when it matches the data and the defaults, else a fresh fit that is then saved."""
     from core.catalog import load_catalog
 
-    catalog = load_catalog(data_dir)
+    return recommender_for(load_catalog(data_dir))
+
+
+def recommender_for(catalog, progress: Progress | None = None, force: bool = False) -> HybridRecommender:
+    """The fitted recommender of a loaded catalog, once per process (see load_recommender); force: fit anew."""
     with _LOCK:
-        if catalog.version_dir not in _LOADED:
-            _LOADED[catalog.version_dir] = _load_or_fit(catalog)
+        if force or catalog.version_dir not in _LOADED:
+            _LOADED[catalog.version_dir] = _load_or_fit(catalog, progress, force)
         return _LOADED[catalog.version_dir]
 
 
-def _load_or_fit(catalog) -> HybridRecommender:
-    """Load the saved model, or fit and save one; a file lock keeps several processes from fitting at once."""
+def saved_recommender(catalog) -> HybridRecommender | None:
+    """The saved model of a catalog if it is there and usable (kept for this process), else None; never fits."""
+    with _LOCK:
+        if catalog.version_dir not in _LOADED:
+            model = _try_load(model_path(catalog.version_dir), catalog.titles)
+            if model is None:
+                return None
+            _LOADED[catalog.version_dir] = model
+        return _LOADED[catalog.version_dir]
+
+
+def _load_or_fit(catalog, progress: Progress | None, force: bool) -> HybridRecommender:
+    """Load the saved model, or fit and save one; a file lock keeps several processes from fitting at once (the
+    others wait, then load what it saved)."""
     path = model_path(catalog.version_dir)
-    try:
-        lock = open(path.with_suffix(".lock"), "a+")  # noqa: SIM115 -- held until the model is there
-    except OSError:
-        lock = None  # read-only data folder: fit in memory
-    try:
-        if lock is not None:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        model = _try_load(path, catalog.titles)
+    with file_lock(path.with_suffix(".lock"), "recommender model") as waited:
+        model = None if force and not waited else _try_load(path, catalog.titles)
         if model is None:
-            model = HybridRecommender().fit(catalog.titles, catalog.ratings(["user_id", "id", "rating"]))
+            model = fit_and_save(catalog, path, progress)
+        return model
+
+
+def fit_and_save(catalog, path: Path, progress: Progress | None = None) -> HybridRecommender:
+    """Fit the model on a catalog's ratings and save it to path (called under the model lock); the progress is
+    also written beside it for the processes waiting for this one."""
+    progress = progress or Progress()
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a process killed while saving
+        stale.unlink(missing_ok=True)
+    stop_sharing = progress.listen(ProgressFile(progress_path(catalog.version_dir)))
+    try:
+        with progress.stage("reading ratings for the model"):
+            ratings = catalog.ratings(["user_id", "id", "rating"])
+        model = HybridRecommender().fit(catalog.titles, ratings, progress)
+        del ratings
+        with progress.stage("saving the model"):
             try:
                 model.save(path)
             except OSError as exc:
                 log.warning("recommender not saved to %s: %s", path, exc)
-        return model
     finally:
-        if lock is not None:
-            lock.close()
+        stop_sharing()
+        progress_path(catalog.version_dir).unlink(missing_ok=True)
+    return model
+
+
+class ProgressFile:
+    """A progress listener that keeps the latest snapshot in a small JSON file (replaced atomically, at most
+    once a second), so other processes can show how a fit they wait for is going."""
+
+    def __init__(self, path: Path, every: float = 1.0) -> None:
+        self.path, self.every, self.written = path, every, 0.0
+
+    def __call__(self, snapshot: dict) -> None:
+        now = time.monotonic()
+        if now - self.written < self.every:
+            return
+        self.written = now
+        tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            tmp.write_text(json.dumps(snapshot), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:  # read-only folder: nobody can wait on a lock there either
+            tmp.unlink(missing_ok=True)
+
+
+def shared_progress(version_dir: Path) -> dict | None:
+    """The progress another process wrote while fitting the model of a data version (None if none)."""
+    try:
+        return json.loads(progress_path(version_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _try_load(path: Path, titles: pd.DataFrame) -> HybridRecommender | None:
@@ -474,7 +551,7 @@ def _try_load(path: Path, titles: pd.DataFrame) -> HybridRecommender | None:
         return None
     try:
         model = HybridRecommender.load(path, titles)
-    except (OSError, ValueError, KeyError) as exc:
-        log.warning("saved recommender %s not usable (%s): fitting again", path, exc)
+    except Exception as exc:  # noqa: BLE001 -- truncated zip, bad CRC, missing array...: any damage means refit
+        log.warning("saved recommender %s not usable (%s: %s): fitting it again", path, type(exc).__name__, exc)
         return None
     return model if model.params == Params() else None

@@ -84,6 +84,7 @@ RECOMMEND_TITLE = "recommend-title"
 RECOMMEND_K = "recommend-k"
 RECOMMEND_LINK_ALERT = "recommend-link-alert"
 RECOMMEND_ALERT = "recommend-alert"
+RECOMMEND_MODEL_POLL = "recommend-model-poll"  # ticks while the model is being prepared, until it is ready
 # results
 RECOMMEND_RESULTS = "recommend-results"
 RECOMMEND_EMPTY = "recommend-empty"

@@ -16,6 +16,7 @@ import pandas as pd
 from dash import dcc, html
 
 from core import Catalog, search
+from core.progress import summary
 from core.text import title_case
 from core.errors import InvalidQuery, NotFound
 from layouts import ids
@@ -30,7 +31,8 @@ SIMILAR_K = 8
 OPTION_LIMIT = 20
 MAX_USER_ID = 10**12
 K_MESSAGE = f"Enter a whole number of recommendations from {MIN_K} to {MAX_K}."
-LOADING_TEXT = "Scoring titles… the first request after the app starts loads the model: up to a minute."
+LOADING_TEXT = "Scoring titles…"
+MODEL_POLL_MS = 2000  # how often the panel asks again while the model is being prepared
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -229,6 +231,27 @@ def hint(text: str) -> html.P:
 def problem(message: str, color: str = "warning") -> dbc.Alert:
     """An inline message inside a card."""
     return dbc.Alert(message, color=color, className="py-2 px-3 mb-0 small recommend-problem")
+
+
+def preparing(message: str, progress: dict) -> dbc.Alert:
+    """The model is not ready yet: what is happening and, when known, how far it is (a bar and the time left)."""
+    if not progress.get("stage"):
+        return dbc.Alert(sentence(message), color="info", className="py-2 px-3 mb-3 small recommend-preparing")
+    children = [html.Strong("Preparing the recommender. "),
+                "It is fitted once, when the app first starts on new data; the other pages work meanwhile and "
+                "this panel fills in by itself.", html.Div(sentence(summary(progress)), className="mt-1")]
+    fraction = progress.get("fraction")
+    if fraction is not None:
+        children.append(progress_bar(round(100 * fraction), f"Preparing the recommender: {progress['stage']}"))
+    return dbc.Alert(children, color="info", className="py-2 px-3 mb-3 small recommend-preparing")
+
+
+def progress_bar(percent: int, name: str) -> html.Div:
+    """Bootstrap 5.3's progress bar, named for screen readers (dbc.Progress takes no aria-label)."""
+    return html.Div(html.Div(className="progress-bar progress-bar-striped progress-bar-animated",
+                             style={"width": f"{percent}%"}),
+                    className="progress mt-2", role="progressbar", style={"height": "0.75rem"},
+                    **{"aria-label": name, "aria-valuenow": percent, "aria-valuemin": 0, "aria-valuemax": 100})
 
 
 def sentence(text: object) -> str:
@@ -483,6 +506,7 @@ def layout(**query: str) -> html.Div:
         picker_bar(data, state),
         link_alert(notes),
         html.Div(id=ids.RECOMMEND_ALERT, **{"aria-live": "polite"}),
+        dcc.Interval(id=ids.RECOMMEND_MODEL_POLL, interval=MODEL_POLL_MS, disabled=True),
         empty_state(data, hidden=chosen),
         dcc.Loading(results_grid(hidden=not chosen), type="circle", delay_show=200, color="var(--bs-primary)",
                     overlay_style={"visibility": "visible", "opacity": 0.45, "filter": "blur(1px)"},

@@ -1,11 +1,10 @@
 """The data the running app was built over (set once by `create_app` in its Flask server's extensions), and the
-caches each process keeps beside it (the recommender, recent Explore views)."""
+caches each process keeps beside it (the recommender service, recent Explore views)."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from pathlib import Path
 from typing import Callable, Hashable, TypeVar
 
 import dash
@@ -31,34 +30,11 @@ def catalog() -> Catalog:
     return app_state()["catalog"]
 
 
-_RECOMMENDER_LOCK = threading.Lock()  # guards creating each app's own lock
-
-
-def recommender_data_dir(data: Catalog) -> Path:
-    """The raw data dir the catalog was built from (the generated demo data's dir for the demo)."""
-    if data.is_demo:
-        from core.demo import ensure_demo_raw
-
-        return ensure_demo_raw()
-    return Path(data.source)
-
-
 def recommender():
-    """The app's fitted recommender: loaded once per process on first use (saved model or a fresh fit; the
-    first call can take up to a minute on the real data), then shared by every request. Thread-safe: concurrent
-    first requests wait for the one load. A failed load raises (StreamingError) and is retried next time."""
-    state = app_state()
-    model = state.get("recommender")
-    if model is not None:
-        return model
-    with _RECOMMENDER_LOCK:
-        lock = state.setdefault("recommender_lock", threading.Lock())
-    with lock:
-        if state.get("recommender") is None:
-            from core import load_recommender
-
-            state["recommender"] = load_recommender(recommender_data_dir(catalog()))
-        return state["recommender"]
+    """The app's fitted recommender, shared by every request of this process. While it is being prepared (a
+    model that was not saved is fitted in a background thread, never in a request) this raises NotReady with
+    the progress; the caller shows it."""
+    return app_state()["model"].get()
 
 
 class RecentViews:

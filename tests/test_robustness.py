@@ -380,7 +380,7 @@ def demo_client(demo_model):
     from app import create_app
     from core.demo import ensure_demo_raw
 
-    return create_app(ensure_demo_raw()).server.test_client()
+    return create_app(ensure_demo_raw(), model="wait").server.test_client()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))

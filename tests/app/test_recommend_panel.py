@@ -11,7 +11,7 @@ import pytest
 from callbacks import recommend as cb
 from core import search
 from core.text import title_case
-from core.errors import DataError, InvalidQuery, NotFound
+from core.errors import DataError, InvalidQuery, NotFound, NotReady
 from layouts import ids
 from layouts import recommend as panel
 from layouts.urlstate import from_query_string
@@ -24,7 +24,7 @@ def app():
     from app import create_app
     from core.demo import ensure_demo_raw
 
-    return create_app(ensure_demo_raw())
+    return create_app(ensure_demo_raw(), model="wait")
 
 
 @pytest.fixture(scope="module")
@@ -280,7 +280,28 @@ def test_core_errors_are_inline_and_other_errors_logged(data, choice, caplog):
         view = cb.results_view(data, lambda: Broken(RuntimeError("boom")), user, title, 5, None)
     assert "Traceback" not in text_of(view.score) and "went wrong" in text_of(view.score)
     assert "boom" in caplog.text
-    assert len(cb.guarded_view(data, None, user, title, 5, None).outputs()) == 10  # even a broken getter
+    assert len(cb.guarded_view(data, None, user, title, 5, None).outputs()) == 11  # even a broken getter
+
+
+def test_a_model_being_prepared_shows_its_progress_and_asks_again(data, choice):
+    user, title = choice
+    progress = {"stage": "latent factors", "step": 10, "steps": 12, "fraction": 0.4, "seconds_left": 12.4}
+
+    def preparing():
+        raise NotReady("the recommender is being prepared", progress)
+    view = cb.results_view(data, preparing, user, title, "x", None)
+    alert = text_of(view.alert)
+    assert "Preparing the recommender" in alert
+    assert "Step 10 of 12: latent factors, 40 % done, about 12 s left." in alert
+    assert "whole number" in alert  # the bad k is still reported beside it
+    assert not view.poll_disabled and view.results_hidden  # polls until ready; no half-filled cards
+
+    def failed():
+        raise NotReady("The recommender could not be prepared (disk full); it is tried again shortly")
+    view = cb.results_view(data, failed, user, title, 5, None)
+    assert "disk full" in text_of(view.alert) and not view.poll_disabled
+    view = cb.results_view(data, lambda: Broken(NotFound("x")), user, title, 5, None)
+    assert view.poll_disabled  # a ready model stops the polling
 
 
 def test_distribution_and_genres_helpers():
@@ -304,7 +325,6 @@ def test_stars_are_clipped_and_labelled():
 def test_csv_downloads_and_url_callback(app, data, model, choice):
     user, title = choice
     with app.server.test_request_context("/recommend"):
-        app.server.extensions["streaming"]["recommender"] = model
         sent = cb.download_recommendations(1, user, title, 6)
         assert sent["filename"] == f"recommendations-user-{user}-{title}.csv"
         lines = sent["content"].splitlines()

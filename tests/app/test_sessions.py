@@ -131,7 +131,7 @@ def demo_app():
     from app import create_app
     from core.demo import ensure_demo_raw
 
-    return create_app(ensure_demo_raw())
+    return create_app(ensure_demo_raw(), model="wait")
 
 
 def test_concurrent_recommendations_each_for_their_own_user(demo_app):

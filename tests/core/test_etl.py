@@ -298,11 +298,11 @@ def test_real_data_etl(real_catalog):
     assert "10,466  exact duplicate row: excluded" in report
 
 
-def test_temp_folder_of_a_killed_run_is_removed_later(tmp_path):
+def test_temp_folders_of_killed_runs_are_removed_by_the_next_run(tmp_path):
+    # The next run holds the ETL lock, so no other run can be writing a temp folder: any left is a killed run's.
     raw = write_raw(tmp_path / "raw")
-    stale, fresh = tmp_path / "out" / ".tmp-killed", tmp_path / "out" / ".tmp-running"
-    stale.mkdir(parents=True)
-    fresh.mkdir()
-    os.utime(stale, (1, 1))
+    killed, link = tmp_path / "out" / ".tmp-killed", tmp_path / "out" / ".current-killed"
+    killed.mkdir(parents=True)
+    link.symlink_to("nowhere")
     etl.run_etl(raw, tmp_path / "out")
-    assert not stale.exists() and fresh.exists()
+    assert not killed.exists() and not link.is_symlink()

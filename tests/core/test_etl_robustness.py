@@ -282,7 +282,9 @@ def test_cli_reports_bad_data_without_a_traceback(good):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 2) and "Traceback" not in done.stderr
     if done.returncode == 2:
-        assert done.stderr.startswith("error: ") and "1.csv" in done.stderr
+        # Progress lines come first (stderr, as plain lines off a terminal); the one error line closes it.
+        errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+        assert errors == done.stderr.splitlines()[-1:] and "1.csv" in errors[0]
         assert_previous_output_intact(out, version, files)
 
 
