@@ -437,8 +437,8 @@ _LOCK = threading.Lock()
 _LOADED: dict[Path, HybridRecommender] = {}
 MODEL_STAGES = ["reading ratings for the model", *HybridRecommender.FIT_STAGES, "saving the model"]
 # Seconds per million ratings of each stage, measured on the real data (11M ratings, 2 cores): for estimates only.
-FIT_SECONDS_PER_MILLION = {"reading ratings for the model": 0.05, "content index": 0.3, "rating biases": 0.3,
-                           "tastes": 0.5, "latent factors": 1.6, "user profiles": 0.1, "saving the model": 0.1}
+FIT_SECONDS_PER_MILLION = {"reading ratings for the model": 0.02, "content index": 0.2, "rating biases": 0.25,
+                           "tastes": 0.8, "latent factors": 2.5, "user profiles": 0.07, "saving the model": 0.02}
 
 
 def expected_fit_seconds(n_ratings: int) -> dict[str, float]:
@@ -468,7 +468,7 @@ def recommender_for(catalog, progress: Progress | None = None, force: bool = Fal
     """The fitted recommender of a loaded catalog, once per process (see load_recommender); force: fit anew."""
     with _LOCK:
         if force or catalog.version_dir not in _LOADED:
-            _LOADED[catalog.version_dir] = _load_or_fit(catalog, progress, force)
+            _LOADED[catalog.version_dir] = load_or_fit(catalog, progress, force)
         return _LOADED[catalog.version_dir]
 
 
@@ -483,9 +483,9 @@ def saved_recommender(catalog) -> HybridRecommender | None:
         return _LOADED[catalog.version_dir]
 
 
-def _load_or_fit(catalog, progress: Progress | None, force: bool) -> HybridRecommender:
-    """Load the saved model, or fit and save one; a file lock keeps several processes from fitting at once (the
-    others wait, then load what it saved)."""
+def load_or_fit(catalog, progress: Progress | None = None, force: bool = False) -> HybridRecommender:
+    """Load the saved model, or fit and save one (force: fit anew); a file lock keeps several processes from
+    fitting at once (the others wait, then load what it saved). Not kept for the process: see recommender_for."""
     path = model_path(catalog.version_dir)
     with file_lock(path.with_suffix(".lock"), "recommender model") as waited:
         model = None if force and not waited else _try_load(path, catalog.titles)
