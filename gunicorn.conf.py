@@ -33,6 +33,8 @@ graceful_timeout = 30
 keepalive = 5
 # Heartbeat files in memory, not on a container's overlay disk (gunicorn's advice for Docker).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+# gunicorn 25.1+ opens a control socket in $HOME; not used here, and two servers of one user would share its path.
+control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
