@@ -39,8 +39,7 @@ WORKDIR /app
 COPY . /app
 # The demo data and its fitted model, built now so a container serves at once.
 ENV STREAMING_CACHE_DIR=/var/cache/streaming
-RUN if [ -f core/build.py ]; then python -m core.build; \
-    else python -c "from core import load_recommender; load_recommender()"; fi \
+RUN python -m core.build \
     && python -m compileall -q /app \
     && python -c "import pandas, pyarrow.dataset, pyarrow.fs, pyarrow.parquet, scipy.sparse, sklearn.neighbors, app"
 
