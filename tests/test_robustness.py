@@ -149,10 +149,11 @@ def test_query_ranges_is_plain_json(demo_catalog):
 # ---------------------------------------------------------------------------------------------- JSON routes
 @pytest.fixture(scope="module")
 def client():
-    """A test client of the whole app (API and Dash) over the default data: real data in CI, else the demo."""
+    """A test client of the whole app (API and Dash) over the default data: real data in CI, else the demo (its
+    model prepared only when a request asks for it)."""
     from app import create_app
 
-    return create_app().server.test_client()
+    return create_app(model="deferred").server.test_client()
 
 
 def check_json_answer(response, path: str, allowed=(200, 400, 404)) -> dict:
@@ -397,3 +398,25 @@ def test_recommend_callbacks_never_fail(demo_client, data):
     response = demo_client.post("/_dash-update-component", json=callback_payload(dependency, values))
     assert response.status_code in (200, 204), f"{dependency['output'][:60]} {values}: {response.status_code}"
     assert "Something went wrong" not in response.get_data(as_text=True), f"{dependency['output'][:60]} {values}"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+@example(data=None)
+def test_recommend_route_answers_json_4xx(demo_client, demo_ids, data):
+    user, title = demo_ids
+    if data is None:  # the valid request, once
+        body = check_json_answer(demo_client.get(f"/api/recommend?user={user}&title={title}&k=3"), "valid")
+        assert len(body["recommendations"]) == 3 and body["user"] == user
+        return
+    pairs = []
+    for param, valid in (("user", str(user)), ("title", title), ("k", "3")):
+        choice = data.draw(st.sampled_from(["valid", "hostile", "missing", "repeated"]), label=param)
+        if choice != "missing":
+            pairs.append((param, valid if choice == "valid" else data.draw(hostile_text, label=param)))
+        if choice == "repeated":
+            pairs.append((param, valid))
+    response = demo_client.get("/api/recommend", query_string=pairs)
+    body = check_json_answer(response, f"/api/recommend?{pairs}")
+    if response.status_code == 200:
+        assert 1 <= len(body["recommendations"]) <= 50 and 0.5 <= body["predicted_rating"] <= 5

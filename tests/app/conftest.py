@@ -5,10 +5,11 @@ import pytest
 
 @pytest.fixture(scope="module")
 def app():
-    """The app over the default data (real data when $STREAMING_DATA_DIR is set, else the demo data)."""
+    """The app over the default data (real data when $STREAMING_DATA_DIR is set, else the demo data); its model
+    is prepared only if a test asks for a recommendation (as in a gunicorn worker), not fitted behind every test."""
     from app import create_app
 
-    return create_app()
+    return create_app(model="deferred")
 
 
 @pytest.fixture(scope="module")
