@@ -20,6 +20,7 @@ from werkzeug.routing import BaseConverter
 
 from core.catalog import Catalog
 from core.recommender import check_user_id, verdict
+from core.text import quoted
 from core.errors import DataError, InvalidQuery, NotFound, NotReady
 from core.queries import (
     get_actor,
@@ -213,10 +214,10 @@ def _query_args(route: Route) -> dict[str, str]:
     unknown = [key for key in args if key not in route.params]
     if unknown:
         takes = f"it takes {', '.join(route.params)}" if route.params else "it takes none"
-        raise InvalidQuery(f"unknown parameter {unknown[0]!r} for /api/{route.name}; {takes}")
+        raise InvalidQuery(f"unknown parameter {quoted(unknown[0])} for /api/{route.name}; {takes}")
     repeated = [key for key in args if len(args.getlist(key)) > 1]
     if repeated:
-        raise InvalidQuery(f"parameter {repeated[0]!r} is given more than once; give it once")
+        raise InvalidQuery(f"parameter {quoted(repeated[0])} is given more than once; give it once")
     missing = [key for key in route.required if key not in args]
     if missing:
         raise InvalidQuery(f"missing parameter {missing[0]!r}; /api/{route.name} needs {', '.join(route.required)}"
@@ -233,7 +234,7 @@ def api_query(name: str) -> flask.Response:
     """GET /api/<name>?...: a query from its query-string parameters."""
     route = ROUTES_BY_NAME.get(name.removesuffix("/"))
     if route is None:
-        raise NotFound(f"no API route /api/{name}; the routes are listed at /api")
+        raise NotFound(f"no API route {short_path('/api/' + name)}; the routes are listed at /api")
     return jsonify(route.answer(**_query_args(route)))
 
 
@@ -288,6 +289,11 @@ _add_routes()
 
 
 # ---------------------------------------------------------------------------------------------- errors
+def short_path(path: str, limit: int = 80) -> str:
+    """A requested path for a message, cut short: an answer never echoes a long input back."""
+    return path if len(path) <= limit else path[:limit - 1] + "…"
+
+
 def _error(message: str, status: int) -> tuple[flask.Response, int]:
     """A JSON error answer."""
     return jsonify({"error": message}), status
@@ -314,7 +320,7 @@ def _not_ready(exc: NotReady):
 @api.errorhandler(DataError)
 def _no_data(exc: DataError):
     log.error("API %s: data not available: %s", request.path, exc)
-    return _error(f"data not available: {exc}", 503)
+    return _error("data not available; the server log has the details", 503)  # the message may name paths
 
 
 def _http_error(exc: HTTPException):
@@ -322,7 +328,7 @@ def _http_error(exc: HTTPException):
     if exc.code == 405:
         return _error(f"method {request.method} not allowed; the API answers GET", 405)
     if exc.code == 404:
-        return _error(f"no API route {request.path}; the routes are listed at /api", 404)
+        return _error(f"no API route {short_path(request.path)}; the routes are listed at /api", 404)
     return _error(exc.description or exc.name, exc.code or 500)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 import sys
@@ -13,6 +14,7 @@ from dash import Dash
 
 import callbacks  # noqa: F401  -- importing the package registers every panel's callbacks
 from api import register_api
+from security import harden, quiet_dev_server
 from core import eda, load_catalog
 from core.errors import StreamingError
 from core.etl import STAGES as ETL_STAGES
@@ -65,11 +67,12 @@ def create_app(data_dir: str | os.PathLike | None = None, model: str = "backgrou
         service.ensure_started()
     _restore_global_callbacks()
     app = Dash(__name__, title="Streaming Atlas", assets_folder=str(ASSETS_DIR), use_pages=True,
-               pages_folder="", suppress_callback_exceptions=True, update_title=None)
+               pages_folder="", suppress_callback_exceptions=True, update_title=None, enable_mcp=False)
     app.server.extensions["streaming"] = {"catalog": catalog, "model": service}
     page.register_pages(catalog)
     app.layout = page.frame(catalog)
     register_api(app.server, lambda: catalog, lambda: service)
+    harden(app)
     return app
 
 
@@ -91,6 +94,16 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def is_loopback(host: str) -> bool:
+    """Whether a --host value only listens on this machine (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: python app.py [--data-dir DIR] [--host H] [--port P] [--debug]."""
     parser = argparse.ArgumentParser(prog="python app.py", description="Streaming catalogue dashboard")
@@ -98,14 +111,20 @@ def main(argv: list[str] | None = None) -> int:
                                            "else the embedded demo data)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8050)
-    parser.add_argument("--debug", action="store_true", help="Dash debug mode (reloader, error overlay)")
+    parser.add_argument("--debug", action="store_true", help="Dash debug mode (reloader, error overlay); only on a "
+                                                              "loopback host: it runs code sent to it")
     args = parser.parse_args(argv)
+    if args.debug and not is_loopback(args.host):
+        print(f"error: --debug serves a debugger that runs code; it is refused on {args.host!r}. Use --host "
+              "127.0.0.1 (the default), or leave --debug out", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     try:
         app = create_app(args.data_dir)
     except StreamingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    quiet_dev_server()
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import Input, Output, State, callback, ctx, html, no_update, strip_relative_path
+from dash import Input, Output, State, callback, ctx, html, no_update
 
 from core import Catalog, eda
 from core.errors import InvalidQuery
@@ -24,7 +24,7 @@ from layouts.explore import (TOP_TITLES, default_state, headline_cards, parse_mi
 from layouts.explore_charts import NO_MATCH, label
 from layouts.state import RecentViews, catalog, explore_views
 from layouts.tables import TYPE_NAMES, display_text, frame_table, send_csv
-from layouts.urlstate import from_query_string
+from layouts.urlstate import from_query_string, page_of
 
 logger = logging.getLogger(__name__)
 FILTER_INPUTS = [Input(ids.EXPLORE_PLATFORMS, "value"), Input(ids.EXPLORE_TYPE, "value"),
@@ -227,7 +227,7 @@ def download_top_titles(n_clicks, platforms, content_type, years, min_ratings):
 def sync_filters(platforms, content_type, years, min_ratings, search, reset_clicks, pathname):
     """Keep filters and URL query in step: widgets -> URL (a history entry), URL (back/forward) -> widgets, reset."""
     try:
-        on_panel = not strip_relative_path(pathname if isinstance(pathname, str) else "/")  # Explore is the root
+        on_panel = page_of(pathname) == ""  # Explore is the root
         return filters_sync(ctx.triggered_id, (platforms, content_type, years, min_ratings), search, on_panel,
                             eda.year_bounds(catalog().titles))
     except Exception:  # noqa: BLE001 -- keep the page as it is rather than fail

@@ -17,6 +17,7 @@ from dash import Input, Output, State, callback, html, no_update
 from core.catalog import Catalog
 from core.config import PLATFORMS
 from core.errors import InvalidQuery
+from core.text import shortened
 from core.queries import (MAX_N, get_actor, get_count_platform, get_max_duration, get_score_count, longest_titles,
                           parse_content_type, parse_duration_type, parse_platform, parse_score, parse_year,
                           query_ranges, top_actors)
@@ -67,7 +68,7 @@ def year_value(value: object, span: tuple[int, int], required: bool) -> int | No
     try:
         year = parse_year(value)
     except InvalidQuery:
-        raise YearProblem(f"{value} is not a year: enter a whole year from {low} to {high}.") from None
+        raise YearProblem(f"{shortened(value)} is not a year: enter a whole year from {low} to {high}.") from None
     if not low <= year <= high:
         raise YearProblem(f"The catalogues have no titles from {year}: enter a year from {low} to {high}.")
     return year

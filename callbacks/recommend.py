@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, ctx, no_update, strip_relative_path
+from dash import Input, Output, State, callback, ctx, no_update
 
 from core import Catalog, search
 from core.errors import InvalidQuery, NotFound, NotReady, StreamingError
@@ -23,6 +23,7 @@ from layouts import recommend as panel
 from layouts.figures import empty_figure, styled
 from layouts.state import catalog, recommender
 from layouts.tables import send_csv
+from layouts.urlstate import page_of
 
 log = logging.getLogger(__name__)
 GENERIC_PROBLEM = "Something went wrong while computing this part. Try another choice; the error has been logged."
@@ -364,7 +365,7 @@ def url_sync(trigger: str | None, user: object, title: object, k: object, search
 def sync_url(user, title, k, search, pathname):
     """Keep the pickers and the address bar in step: shareable, reload-safe, and back/forward restore the pickers."""
     try:
-        on_panel = strip_relative_path(pathname if isinstance(pathname, str) else "") == "recommend"
+        on_panel = page_of(pathname) == "recommend"
         return url_sync(ctx.triggered_id, user, title, k, search, on_panel, catalog())
     except Exception:  # noqa: BLE001 -- keep the page as it is rather than fail
         log.exception("recommend: picker/URL sync failed")

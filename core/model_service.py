@@ -65,7 +65,7 @@ class ModelService:
             model = recommender_for(self.catalog, progress)
         except Exception as exc:  # noqa: BLE001 -- reported by status() and retried later, never raised in a request
             log.exception("recommender could not be prepared")
-            self._state, self._error, self._failed_at = "failed", str(exc) or type(exc).__name__, time.monotonic()
+            self._state, self._error, self._failed_at = "failed", public_reason(exc), time.monotonic()
             return
         self._model, self._state = model, "ready"
         log.info("recommender ready in %.1f s", time.monotonic() - started)
@@ -102,6 +102,14 @@ class ModelService:
         if thread is not None:
             thread.join(timeout)
         return self.get()
+
+
+def public_reason(exc: Exception) -> str:
+    """A failure's cause fit to show anyone: an OS error's reason without its file name, else the error's kind
+    (messages can name server paths; the log has the whole story)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return type(exc).__name__
 
 
 def not_ready_message(status: dict) -> str:

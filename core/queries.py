@@ -26,6 +26,7 @@ import pandas as pd
 from core.catalog import Catalog
 from core.config import PLATFORMS
 from core.errors import InvalidQuery
+from core.text import bounded, quoted
 
 YEAR_LIMITS: tuple[int, int] = (1800, 2100)
 SCORE_LIMITS: tuple[float, float] = (0.0, 5.0)
@@ -117,15 +118,6 @@ class QueryRanges(TypedDict):
 
 
 # ---------------------------------------------------------------------------------------------- parsing
-def _show(value: object) -> str:
-    """A value quoted for an error message, cut short (safe for ints past Python's int-to-str limit)."""
-    try:
-        text = repr(value)
-    except ValueError:
-        text = f"<a {value.bit_length()}-bit number>" if isinstance(value, int) else f"<{type(value).__name__}>"
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def _whole_number(value: object) -> int | None:
     """An int from an integral number (int, numpy int, 2020.0, Fraction, Decimal); None for anything else."""
     if isinstance(value, bool) or not isinstance(value, (Real, Decimal)):
@@ -144,8 +136,8 @@ def _text(value: object, name: str) -> str:
     if value is None:
         raise InvalidQuery(f"{name} is required")
     if not isinstance(value, str):
-        raise InvalidQuery(f"{name} must be text, not {_show(value)}")
-    text = value.strip()
+        raise InvalidQuery(f"{name} must be text, not {quoted(value)}")
+    text = bounded(value, name).strip()
     if not text:
         raise InvalidQuery(f"{name} is empty")
     return text
@@ -161,7 +153,7 @@ def parse_platform(value: object) -> str:
     text = _text(value, "platform")
     platform = PLATFORM_ALIASES.get(_alias_key(text))
     if platform is None:
-        raise InvalidQuery(f"unknown platform {_show(text)}; choose one of {', '.join(PLATFORMS)}")
+        raise InvalidQuery(f"unknown platform {quoted(text)}; choose one of {', '.join(PLATFORMS)}")
     return platform
 
 
@@ -177,21 +169,21 @@ def parse_year(value: object) -> int:
     if value is None:
         raise InvalidQuery("year is required; " + hint)
     if isinstance(value, str):
-        text = value.strip()
+        text = bounded(value, "year").strip()
         if not text:
             raise InvalidQuery("year is empty; " + hint)
         if not _INTEGER.fullmatch(text):
-            raise InvalidQuery(f"year must be a whole number, not {_show(text)}; {hint}")
+            raise InvalidQuery(f"year must be a whole number, not {quoted(text)}; {hint}")
         # A long digit string is out of range anyway; int() of thousands of digits would be slow.
         if len(text.lstrip("+-")) > 6:
-            raise InvalidQuery(f"year {_show(text)} is out of range; {hint}")
+            raise InvalidQuery(f"year {quoted(text)} is out of range; {hint}")
         year = int(text)
     else:
         year = _whole_number(value)
         if year is None:
-            raise InvalidQuery(f"year must be a whole number, not {_show(value)}; {hint}")
+            raise InvalidQuery(f"year must be a whole number, not {quoted(value)}; {hint}")
     if not low <= year <= high:
-        raise InvalidQuery(f"year {_show(year)} is out of range; {hint}")
+        raise InvalidQuery(f"year {quoted(year)} is out of range; {hint}")
     return year
 
 
@@ -207,21 +199,21 @@ def parse_score(value: object) -> float:
     if isinstance(value, bool) or value is None:
         raise InvalidQuery("score is required; " + hint if value is None else f"score must be a number, not {value}")
     if isinstance(value, str):
-        text = value.strip()
+        text = bounded(value, "score").strip()
         if not text:
             raise InvalidQuery("score is empty; " + hint)
         if not _DECIMAL.fullmatch(text):
-            raise InvalidQuery(f"score must be a number, not {_show(text)}; {hint}")
+            raise InvalidQuery(f"score must be a number, not {quoted(text)}; {hint}")
         score = float(text)
     elif isinstance(value, (Real, Decimal)):
         try:
             score = float(value)
         except OverflowError:
-            raise InvalidQuery(f"score {_show(value)} is out of range; {hint}") from None
+            raise InvalidQuery(f"score {quoted(value)} is out of range; {hint}") from None
         except (ArithmeticError, ValueError, TypeError):  # e.g. a signalling-NaN Decimal
-            raise InvalidQuery(f"score must be a number, not {_show(value)}; {hint}") from None
+            raise InvalidQuery(f"score must be a number, not {quoted(value)}; {hint}") from None
     else:
-        raise InvalidQuery(f"score must be a number, not {_show(value)}; {hint}")
+        raise InvalidQuery(f"score must be a number, not {quoted(value)}; {hint}")
     if math.isnan(score):
         raise InvalidQuery(f"score must be a number, not NaN; {hint}")
     if not low <= score <= high:
@@ -235,7 +227,7 @@ def parse_duration_type(value: object) -> str:
         return "min"
     unit = DURATION_ALIASES.get(_alias_key(_text(value, "duration type")))
     if unit is None:
-        raise InvalidQuery(f"unknown duration type {_show(value)}; choose min or season")
+        raise InvalidQuery(f"unknown duration type {quoted(value)}; choose min or season")
     return unit
 
 
@@ -245,16 +237,16 @@ def parse_content_type(value: object) -> str:
         return "movie"
     kind = CONTENT_ALIASES.get(_alias_key(_text(value, "content type")))
     if kind is None:
-        raise InvalidQuery(f"unknown content type {_show(value)}; choose movie, tv show or all")
+        raise InvalidQuery(f"unknown content type {quoted(value)}; choose movie, tv show or all")
     return kind
 
 
 def parse_count(value: object, name: str = "n", limit: int = MAX_N) -> int:
     """How many rows to return: a whole number from 1 to limit."""
-    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()) and len(value.strip()) <= 6:
+    if isinstance(value, str) and _INTEGER.fullmatch(bounded(value, name).strip()) and len(value.strip()) <= 6:
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= int(value) <= limit:
-        raise InvalidQuery(f"{name} must be a whole number from 1 to {limit}, not {_show(value)}")
+        raise InvalidQuery(f"{name} must be a whole number from 1 to {limit}, not {quoted(value)}")
     return int(value)
 
 

@@ -31,6 +31,7 @@ from core.content import ContentIndex, split_list, taste_features, top_k
 from core.errors import InvalidQuery, NotFound
 from core.locks import file_lock
 from core.progress import Progress
+from core.text import quoted
 from core.ratings_model import IndexedRatings, RowBlocks, als, fit_biases
 
 MODEL_VERSION = 1
@@ -62,18 +63,9 @@ class Params:
 
 
 # ---------------------------------------------------------------------------------------------- argument checks
-def shown(value: object, limit: int = 40) -> str:
-    """A value for an error message: repr, shortened (and safe for ints past Python's int-to-str limit)."""
-    try:
-        text = repr(value)
-    except ValueError:
-        text = "a huge number"
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
 def check_user_id(user_id: object) -> int:
     """A user id as int, or InvalidQuery for anything but a positive 32-bit integer."""
-    problem = InvalidQuery(f"user id must be a whole number from 1 to {MAX_USER_ID}, not {shown(user_id)}")
+    problem = InvalidQuery(f"user id must be a whole number from 1 to {MAX_USER_ID}, not {quoted(user_id)}")
     if isinstance(user_id, (bool, np.bool_)):
         raise problem
     if isinstance(user_id, str):
@@ -93,7 +85,7 @@ def check_user_id(user_id: object) -> int:
 def check_k(k: object) -> int:
     """A result count as int, or InvalidQuery."""
     if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_K:
-        raise InvalidQuery(f"k must be a whole number from 1 to {MAX_K}, not {shown(k)}")
+        raise InvalidQuery(f"k must be a whole number from 1 to {MAX_K}, not {quoted(k)}")
     return int(k)
 
 
@@ -216,10 +208,10 @@ class HybridRecommender:
         """Row of a title id, or NotFound / InvalidQuery with a clear message."""
         self._require_fitted()
         if not isinstance(title_id, str) or not title_id.strip():
-            raise InvalidQuery(f"title id must be a non-empty string such as 'ns1', not {shown(title_id)}")
+            raise InvalidQuery(f"title id must be a non-empty string such as 'ns1', not {quoted(title_id)}")
         row = self.row_of.get(title_id.strip().lower())
         if row is None:
-            raise NotFound(f"unknown title id {shown(title_id)}: no title of the catalogue has this id")
+            raise NotFound(f"unknown title id {quoted(title_id)}: no title of the catalogue has this id")
         return row
 
     def user_row(self, user_id: object) -> int | None:

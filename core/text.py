@@ -5,6 +5,10 @@ from __future__ import annotations
 import math
 import re
 
+from core.errors import InvalidQuery
+
+MAX_INPUT = 200  # characters of one typed or linked value: every real one is far shorter
+
 # Words kept lower-case inside a title ("The Lord of the Rings"); Roman numerals and acronyms upper-case.
 _MINOR_WORDS = frozenset("a an and as at but by for from in into nor of on or per the to via vs vs. with".split())
 _UPPER_WORDS = frozenset("tv uk usa us ii iii iv vi vii viii ix xi xii xiii xiv xv xvi xx".split())
@@ -41,3 +45,29 @@ def _capitalised(match: re.Match) -> str:
         if char.isdigit():
             return part
     return part
+
+
+def bounded(value: str, name: str, limit: int = MAX_INPUT) -> str:
+    """The text unchanged, or InvalidQuery when it is longer than limit: checked before any pattern reads it, so
+    no input can make a parser's work grow with its length."""
+    if len(value) > limit:
+        raise InvalidQuery(f"{name} is too long ({len(value):,} characters; at most {limit})")
+    return value
+
+
+def quoted(value: object, limit: int = 40) -> str:
+    """A value for an error message: its repr, cut short (and safe for ints past Python's int-to-str limit)."""
+    if isinstance(value, str) and len(value) > limit:
+        value = value[:limit + 1]  # no repr of a huge string only to cut it
+    try:
+        text = repr(value)
+    except ValueError:
+        text = f"<a {value.bit_length()}-bit number>" if isinstance(value, int) else f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def shortened(value: object, limit: int = 40) -> str:
+    """A value as plain text for a message (no quotes), cut short like `quoted`."""
+    if not isinstance(value, str):
+        return quoted(value, limit)
+    return value if len(value) <= limit else value[:limit - 1] + "…"

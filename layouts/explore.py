@@ -16,6 +16,7 @@ from dash import dcc, html
 from core import eda
 from core.config import PLATFORMS
 from core.errors import InvalidQuery
+from core.text import bounded, quoted
 from core.queries import parse_content_type, parse_platform
 from layouts import ids
 from layouts.explore_charts import color, empty, label
@@ -28,6 +29,7 @@ TYPE_OPTIONS = (("all", "All"), ("movie", "Movies"), ("tv show", "TV shows"))
 TYPE_IN_URL = {"movie": "movie", "tv show": "tv"}
 DEFAULT_MIN_RATINGS = 100
 MAX_MIN_RATINGS = 100_000
+YEAR_SEPARATOR = re.compile(r"-|–|,|\.\.|:|to")  # 2000-2010, 2000–2010, 2000..2010, 2000:2010, 2000 to 2010
 TOP_TITLES = 20
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": "hover",
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
@@ -70,7 +72,7 @@ def default_state(bounds: tuple[int, int]) -> ExploreState:
 
 def parse_platform_list(text: str) -> tuple[str, ...]:
     """Platforms from 'netflix,Disney+' ('none': no platform); InvalidQuery for unknown names or an empty list."""
-    if text.strip().lower() == "none":
+    if bounded(text, "platforms").strip().lower() == "none":
         return ()
     names = split_list(text)
     if not names:
@@ -81,13 +83,16 @@ def parse_platform_list(text: str) -> tuple[str, ...]:
 
 def parse_year_range(text: str, bounds: tuple[int, int]) -> tuple[int, int]:
     """'2000-2010' (or a single year) as an ordered range clipped to bounds; InvalidQuery if it misses them."""
-    parts = [p for p in re.split(r"\s*(?:-|–|,|\.\.|:|to)\s*", text.strip()) if p]
+    # Split on the separator alone and strip the parts: a pattern with optional spaces on both sides of the
+    # separator backtracks quadratically over a run of spaces.
+    parts = [p.strip() for p in YEAR_SEPARATOR.split(bounded(text, "years", 40))]
+    parts = [p for p in parts if p]
     if not 1 <= len(parts) <= 2 or not all(re.fullmatch(r"\d{1,4}", p) for p in parts):
-        raise InvalidQuery(f"not a year range: {text!r}")
+        raise InvalidQuery(f"not a year range: {quoted(text)}")
     start, end = sorted(int(p) for p in (parts * 2)[:2])
     low, high = bounds
     if end < low or start > high:
-        raise InvalidQuery(f"years {text!r} are outside {low}-{high}")
+        raise InvalidQuery(f"years {quoted(text)} are outside {low}-{high}")
     return max(start, low), min(end, high)
 
 
@@ -95,6 +100,8 @@ def parse_min_ratings(value: object) -> int:
     """A whole number of ratings from 0 to MAX_MIN_RATINGS; InvalidQuery otherwise."""
     message = f"Enter a whole number of ratings from 0 to {MAX_MIN_RATINGS:,}"
     if value is None or isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
+        raise InvalidQuery(message)
+    if isinstance(value, str) and len(value) > 20:  # float() of a long digit string is no number anyone typed
         raise InvalidQuery(message)
     try:
         number = float(value)

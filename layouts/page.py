@@ -30,7 +30,10 @@ def data_badge(catalog: Catalog) -> dbc.Badge:
     if catalog.is_demo:
         return dbc.Badge(f"Demo data · {n_titles}", color="warning", text_color="dark", id=ids.DATA_SOURCE,
                          title="Generated demo data; start with --data-dir or STREAMING_DATA_DIR for real data")
-    return dbc.Badge(f"Real data · {n_titles}", color="success", id=ids.DATA_SOURCE, title=catalog.source)
+    # A label, not the data dir's path: the server's folders are nobody's business.
+    ratings = int(catalog.users["n_ratings"].sum())
+    return dbc.Badge(f"Real data · {n_titles}", color="success", id=ids.DATA_SOURCE,
+                     title=f"The four catalogues: {n_titles}, {ratings:,} ratings by {len(catalog.users):,} users")
 
 
 def navbar(catalog: Catalog) -> dbc.Navbar:

@@ -53,8 +53,11 @@ def article(word: str) -> str:
 
 
 def format_score(value: float) -> str:
-    """A threshold as people write it: 3.5, 4, 0.25."""
-    return f"{round(float(value), 2):g}"
+    """A threshold as people write it: 3.5, 4, 0.25 (a number too big for a float: 'inf', never an error)."""
+    try:
+        return f"{round(float(value), 2):g}"
+    except OverflowError:
+        return "inf"
 
 
 def _scope(platform: str | None, year: int | None) -> str:

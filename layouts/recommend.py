@@ -17,7 +17,7 @@ from dash import dcc, html
 
 from core import Catalog, search
 from core.progress import summary
-from core.text import title_case
+from core.text import bounded, quoted, title_case
 from core.errors import InvalidQuery, NotFound
 from layouts import ids
 from layouts.figures import PLATFORM_COLORS
@@ -52,9 +52,9 @@ def parse_title(value: object, titles: pd.DataFrame) -> str:
     """A title id of the catalogue ('ns42'); InvalidQuery when empty, NotFound when the catalogue lacks it."""
     if value is None or not str(value).strip():
         raise InvalidQuery("Choose a title")
-    option = search.title_option(titles, value)
+    option = search.title_option(titles, bounded(str(value), "title id", 40))
     if option is None:
-        raise NotFound(f"There is no title with id {str(value)[:40]!r} in the catalogues")
+        raise NotFound(f"There is no title with id {quoted(str(value))} in the catalogues")
     return option[0]
 
 
@@ -62,9 +62,11 @@ def parse_k(value: object) -> int:
     """The number of recommendations: a whole number from MIN_K to MAX_K; InvalidQuery otherwise."""
     if value is None or isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
         raise InvalidQuery(K_MESSAGE)
+    if isinstance(value, str) and len(value) > 20:
+        raise InvalidQuery(K_MESSAGE)
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidQuery(K_MESSAGE) from None
     if not number.is_integer() or not MIN_K <= number <= MAX_K:
         raise InvalidQuery(K_MESSAGE)

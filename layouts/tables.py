@@ -18,6 +18,7 @@ from dash import dcc, html
 from core.text import title_case
 
 TYPE_NAMES = {"movie": "Movie", "tv show": "TV show"}  # content types as a table cell shows them
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def display_text(value: object) -> str:
     """Lower-case data text in title case for display ('kids' tv' -> "Kids' TV"); missing -> '—'."""
@@ -35,8 +36,19 @@ def csv_download_button(button_id: str, download_id: str, label: str = "Download
 
 
 def send_csv(frame: pd.DataFrame, filename: str) -> dict:
-    """The dcc.Download payload of a DataFrame as UTF-8 CSV without the index."""
-    return dcc.send_data_frame(frame.to_csv, filename, index=False)
+    """The dcc.Download payload of a DataFrame as UTF-8 CSV without the index, formula cells neutralised."""
+    return dcc.send_data_frame(without_formulas(frame).to_csv, filename, index=False)
+
+
+def without_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return)
+    prefixed with an apostrophe, as OWASP's CSV-injection guidance says; numbers stay numbers."""
+    out = frame.copy()
+    for name in out.columns:
+        if pd.api.types.is_object_dtype(out[name]) or pd.api.types.is_string_dtype(out[name]):
+            out[name] = out[name].map(lambda cell: f"'{cell}" if isinstance(cell, str) and cell[:1] in FORMULA_STARTS
+                                      else cell)
+    return out
 
 
 def frame_table(frame: pd.DataFrame, columns: Mapping[str, str] | None = None,

@@ -175,14 +175,16 @@ def test_unexpected_error_is_a_json_500_and_logged(caplog):
     assert "boom" not in answer["error"] and any(r.exc_info and "boom" in str(r.exc_info[1]) for r in caplog.records)
 
 
-def test_missing_data_is_a_json_503():
+def test_missing_data_is_a_json_503_that_names_no_server_path(caplog):
     def missing():
         raise DataError("/nowhere: data folder not found")
 
     server = flask.Flask(__name__)
     register_api(server, missing)
-    assert get_json(server.test_client(), "/api/health", 503) == {
-        "error": "data not available: /nowhere: data folder not found"}
+    with caplog.at_level(logging.ERROR, logger="api"):
+        assert get_json(server.test_client(), "/api/health", 503) == {
+            "error": "data not available; the server log has the details"}
+    assert "/nowhere: data folder not found" in caplog.text  # the operator still gets the path
 
 
 def test_error_pages_outside_the_api_are_left_alone(small_catalog):

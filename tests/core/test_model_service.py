@@ -99,13 +99,13 @@ def test_a_failure_is_reported_then_tried_again(catalog, monkeypatch):
 
     def broken(catalog, progress=None):
         calls.append(1)
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device", "/srv/secret/model-v1.npz")
     monkeypatch.setattr(model_service, "recommender_for", broken)
     service = ModelService(catalog)
     service.ensure_started()
     wait_for(lambda: service.status()["model"] == "failed")
-    assert service.status() == {"model": "failed", "error": "disk full"}
-    with pytest.raises(NotReady, match="could not be prepared .disk full."):
+    assert service.status() == {"model": "failed", "error": "no space left on device"}  # no server path
+    with pytest.raises(NotReady, match="could not be prepared .no space left on device."):
         service.get()
     assert len(calls) == 1  # not retried on every request...
     monkeypatch.undo()  # ...but after a pause (none here), and now the cause is gone
