@@ -79,8 +79,7 @@ def quiet_dev_server() -> None:
     version; set here rather than per response, where gunicorn would send a second Server header)."""
     from werkzeug.serving import WSGIRequestHandler
 
-    WSGIRequestHandler.server_version = SERVER_NAME
-    WSGIRequestHandler.sys_version = ""
+    WSGIRequestHandler.version_string = lambda _handler: SERVER_NAME
 
 
 def content_security_policy(script_hashes: list[str]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.request
+
 import pytest
 
 from app import main
@@ -58,4 +60,11 @@ def test_browser_loads_app_without_console_errors(dash_duo, app):
     dash_duo.find_element(f"#{ids.THEME_SWITCH}").click()
     dash_duo.wait_for_element("html[data-bs-theme='dark']", timeout=5)
     dash_duo.wait_for_no_elements("[data-dash-is-loading=true]", timeout=20)  # the charts redrawn in dark
-    assert dash_duo.get_logs() == []
+    assert dash_duo.get_logs() == []  # CSP violations would be console errors here
+    # ...and the page ran under the CSP: an inline script the policy does not list is refused.
+    with urllib.request.urlopen(dash_duo.server_url) as response:
+        assert "script-src 'self' 'sha256-" in response.headers["Content-Security-Policy"]
+    dash_duo.driver.execute_script(
+        "const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
+        "document.head.appendChild(s);")
+    assert dash_duo.driver.execute_script("return window.injected === undefined")
