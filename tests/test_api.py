@@ -8,7 +8,8 @@ import flask
 import pytest
 
 from api import ROUTES, register_api
-from core.errors import DataError
+from core.errors import DataError, NotReady
+from core.recommender import verdict
 from tests.core.test_queries import SMALL, make_catalog
 
 
@@ -100,7 +101,7 @@ def test_every_documented_example_answers(client):
     for route in ROUTES:
         for example in filter(None, (route.example, route.path_example)):
             # 404: the small catalogue lacks it; 503: no recommender is registered beside it
-            assert client.get(example).status_code in ((503,) if route.name == "recommend" else (200, 404)), example
+            assert client.get(example).status_code in ((503,) if route.tag == "recommender" else (200, 404)), example
 
 
 # ---------------------------------------------------------------------------------------------- bad input
@@ -212,6 +213,99 @@ def test_register_api_twice_keeps_one_blueprint(small_catalog):
     register_api(server, lambda: small_catalog)
     register_api(server, lambda: make_catalog(SMALL[:3]))
     assert get_json(server.test_client(), "/count_platform/netflix", 200)["total"] == 3
+
+
+# ---------------------------------------------------------------------------------------------- recommender routes
+@pytest.fixture(scope="module")
+def demo():
+    """A test client of the app over the demo data with its model fitted, the model, a known user and a title."""
+    from app import create_app
+    from core.demo import ensure_demo_raw
+
+    server = create_app(ensure_demo_raw(), model="wait").server
+    model = server.extensions["streaming"]["model"].get()
+    return server.test_client(), model, int(model.known_user_ids()[0]), "ns1"
+
+
+def test_predict(demo):
+    client, model, user, title = demo
+    predicted = model.predict(user, title)
+    assert get_json(client, f"/api/predict?user={user}&title={title}", 200) == {
+        "user": user, "title": title, "known_user": True, "predicted_rating": round(predicted, 2),
+        "verdict": verdict(predicted)}
+    # Parsed as /api/recommend parses them: spaces and case in the title, spaces around the user id.
+    assert get_json(client, f"/api/predict?user=%20{user}%20&title=%20{title.upper()}", 200)["title"] == title
+    unknown = 2**31 - 1  # no such user in the demo data: the title's mean
+    new_user = get_json(client, f"/api/predict?user={unknown}&title={title}", 200)
+    assert new_user["known_user"] is False and new_user["predicted_rating"] == round(model.predict(unknown, title), 2)
+
+
+def test_recommend_answers_the_prediction_too(demo):
+    client, _, user, title = demo
+    answer = get_json(client, f"/api/recommend?user={user}&title={title}&k=3", 200)
+    assert len(answer.pop("recommendations")) == 3
+    assert answer == get_json(client, f"/api/predict?user={user}&title={title}", 200)
+
+
+def test_similar(demo):
+    client, model, _, title = demo
+    assert get_json(client, f"/api/similar?title={title}&k=3", 200) == {
+        "title": title, "similar": model.similar_titles(title, 3)}
+    assert len(get_json(client, f"/api/similar?title={title}", 200)["similar"]) == 10  # k defaults to 10
+    assert len(get_json(client, f"/api/similar?title={title}&k=50", 200)["similar"]) == 50
+
+
+@pytest.mark.parametrize("url, message", [
+    ("/api/predict?title=ns1", "missing parameter 'user'; /api/predict needs user, title"),
+    ("/api/predict?user=1", "missing parameter 'title'"),
+    ("/api/predict?user=abc&title=ns1", "user id must be a whole number from 1 to 2147483647, not 'abc'"),
+    ("/api/predict?user=0&title=ns1", "user id must be a whole number from 1"),
+    ("/api/predict?user=2147483648&title=ns1", "user id must be a whole number from 1"),
+    ("/api/predict?user=1.5&title=ns1", "user id must be a whole number from 1"),
+    ("/api/predict?user=1&title=", "title id must be a non-empty string"),
+    ("/api/predict?user=1&title=ns1&k=3", "unknown parameter 'k' for /api/predict; it takes user, title"),
+    ("/api/predict?user=1&user=2&title=ns1", "parameter 'user' is given more than once"),
+    ("/api/similar", "missing parameter 'title'"), ("/api/similar?title=%20", "title id must be a non-empty string"),
+    ("/api/similar?title=ns1&k=0", "k must be a whole number from 1 to 50, not 0"),
+    ("/api/similar?title=ns1&k=51", "k must be a whole number from 1 to 50, not 51"),
+    ("/api/similar?title=ns1&k=ten", "k must be a whole number from 1 to 50"),
+    ("/api/similar?title=ns1&user=1", "unknown parameter 'user' for /api/similar; it takes title, k"),
+    ("/api/recommend?user=1&title=ns1&k=51", "k must be a whole number from 1 to 50"),
+])
+def test_recommender_routes_bad_input_is_a_400(demo, url, message):
+    assert get_json(demo[0], url, 400)["error"].startswith(message)
+
+
+@pytest.mark.parametrize("url", ["/api/predict?user=1&title=zz999", "/api/similar?title=zz999",
+                                 "/api/recommend?user=1&title=zz999"])
+def test_recommender_routes_unknown_title_is_a_404(demo, url):
+    assert get_json(demo[0], url, 404) == {"error": "unknown title id 'zz999': no title of the catalogue has this id"}
+
+
+class PreparingService:
+    """A model service whose model is still being fitted."""
+
+    progress = {"stage": "latent factors", "step": 5, "steps": 7, "fraction": 0.6}
+
+    def get(self):
+        raise NotReady("The recommender is being prepared; try again in a few seconds", self.progress)
+
+
+@pytest.mark.parametrize("url", ["/api/predict?user=1&title=ns1", "/api/similar?title=ns1&k=3",
+                                 "/api/recommend?user=1&title=ns1"])
+def test_recommender_routes_are_a_503_while_the_model_is_prepared(small_catalog, url):
+    server = flask.Flask(__name__)
+    register_api(server, lambda: small_catalog, PreparingService)
+    client = server.test_client()
+    response = client.get(url)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert response.get_json() == {"error": "The recommender is being prepared; try again in a few seconds",
+                                   "progress": PreparingService.progress}
+    # Bad input is still a 400 while the model is prepared: the parameters are checked first.
+    assert get_json(client, url.replace("title=ns1", "title=ns1&k=0").replace("user=1", "user=x"), 400)
+    bare = flask.Flask(__name__)
+    register_api(bare, lambda: small_catalog)
+    assert get_json(bare.test_client(), url, 503) == {"error": "this server has no recommender"}
 
 
 # ---------------------------------------------------------------------------------------------- real data
