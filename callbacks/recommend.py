@@ -96,10 +96,19 @@ def with_title_facts(data: Catalog, rows: list[dict], columns: list[str]) -> pd.
     return frame[columns]
 
 
-def recs_frame(data: Catalog, model, user: object, title: object, k: object) -> pd.DataFrame:
-    """The recommendations (data values, lower-case) for widget values; InvalidQuery/NotFound for bad ones."""
+def in_order(recommendations: list[dict], order: str) -> list[dict]:
+    """The recommendations as ranked (best match) or by predicted rating as shown (0.1 steps), ties by match."""
+    if order != "predicted":
+        return list(recommendations)
+    return sorted(recommendations, key=lambda rec: (-round(rec["predicted_rating"], 1), -rec["score"]))
+
+
+def recs_frame(data: Catalog, model, user: object, title: object, k: object,
+               order: object = panel.DEFAULT_ORDER) -> pd.DataFrame:
+    """The recommendations (data values, lower-case) in the chosen order; InvalidQuery/NotFound for bad values."""
     user_id, title_id, count = panel.parse_user(user), panel.parse_title(title, data.titles), panel.parse_k(k)
-    return with_title_facts(data, model.recommend(user_id, title_id, k=count), REC_COLUMNS)
+    recommendations = model.recommend(user_id, title_id, k=count)
+    return with_title_facts(data, in_order(recommendations, panel.order_or_default(order)), REC_COLUMNS)
 
 
 def similar_frame(data: Catalog, model, title: object, k: int = panel.SIMILAR_K) -> pd.DataFrame:
@@ -181,7 +190,7 @@ def section_of(build: Callable[[], object], what: str) -> tuple[object, bool]:
 
 
 def results_view(data: Catalog, get_model: Callable[[], object], user: object, title: object, k: object,
-                 theme: str | None) -> ResultsView:
+                 theme: str | None, order: object = panel.DEFAULT_ORDER) -> ResultsView:
     """Every result card for the widget values; the model is only loaded once something is chosen."""
     view, notes = ResultsView(), []
     try:
@@ -197,6 +206,7 @@ def results_view(data: Catalog, get_model: Callable[[], object], user: object, t
     except InvalidQuery as exc:
         count, view.k_invalid = None, True
         notes.append(panel.sentence(exc))
+    sort_by = panel.order_or_default(order)
     view.alert = panel.problem(" ".join(notes)) if notes else None
     if user_id is None and title_id is None:
         view.empty_hidden, view.results_hidden = False, True
@@ -235,8 +245,10 @@ def results_view(data: Catalog, get_model: Callable[[], object], user: object, t
     elif count is None:
         view.recs = panel.hint(panel.K_MESSAGE)
     else:
-        view.recs, ok = section_of(lambda: panel.recs_table(recs_frame(data, model, user_id, title_id, count)),
-                                   "recommendations")
+        def recs():
+            frame = recs_frame(data, model, user_id, title_id, count, sort_by)
+            return panel.recs_table(frame, sort_by, not has_user(data, model, user_id))
+        view.recs, ok = section_of(recs, "recommendations")
         view.recs_disabled = not ok
 
     if title_id is None:
@@ -254,10 +266,10 @@ def has_user(data: Catalog, model, user_id: int) -> bool:
     return search.has_user(data.users, user_id)
 
 
-def guarded_view(data: Catalog, get_model, user, title, k, theme) -> ResultsView:
+def guarded_view(data: Catalog, get_model, user, title, k, theme, order=panel.DEFAULT_ORDER) -> ResultsView:
     """results_view, with any unexpected error as a short alert instead of a traceback."""
     try:
-        return results_view(data, get_model, user, title, k, theme)
+        return results_view(data, get_model, user, title, k, theme, order)
     except Exception:  # noqa: BLE001
         log.exception("recommend: results failed for %r %r %r", user, title, k)
         return ResultsView(alert=panel.problem(GENERIC_PROBLEM, "danger"))
@@ -301,20 +313,20 @@ def update_title_options(text, value):
     Output(ids.RECOMMEND_SIMILAR_CSV_BUTTON, "disabled"), Output(ids.RECOMMEND_K, "invalid"),
     Output(ids.RECOMMEND_MODEL_POLL, "disabled"),
     Input(ids.RECOMMEND_USER, "value"), Input(ids.RECOMMEND_TITLE, "value"), Input(ids.RECOMMEND_K, "value"),
-    Input(ids.THEME_STORE, "data"), Input(ids.RECOMMEND_MODEL_POLL, "n_intervals"),
+    Input(ids.THEME_STORE, "data"), Input(ids.RECOMMEND_MODEL_POLL, "n_intervals"), Input(ids.RECOMMEND_ORDER, "value"),
 )
-def update_results(user, title, k, theme, _poll):
-    """Every result card for the chosen user, title and k (while the model is prepared: its progress)."""
-    return guarded_view(catalog(), recommender, user, title, k, theme).outputs()
+def update_results(user, title, k, theme, _poll, order):
+    """Every result card for the chosen user, title, k and order (while the model is prepared: its progress)."""
+    return guarded_view(catalog(), recommender, user, title, k, theme, order).outputs()
 
 
 @callback(Output(ids.RECOMMEND_RECS_CSV, "data"), Input(ids.RECOMMEND_RECS_CSV_BUTTON, "n_clicks"),
           State(ids.RECOMMEND_USER, "value"), State(ids.RECOMMEND_TITLE, "value"), State(ids.RECOMMEND_K, "value"),
-          prevent_initial_call=True)
-def download_recommendations(_clicks, user, title, k):
-    """The recommendations table as a CSV file."""
+          State(ids.RECOMMEND_ORDER, "value"), prevent_initial_call=True)
+def download_recommendations(_clicks, user, title, k, order):
+    """The recommendations table as a CSV file, in the order shown."""
     try:
-        frame = recs_frame(catalog(), recommender(), user, title, k)
+        frame = recs_frame(catalog(), recommender(), user, title, k, order)
     except StreamingError:
         return no_update
     except Exception:  # noqa: BLE001
@@ -338,35 +350,36 @@ def download_similar(_clicks, title):
 
 
 # ---------------------------------------------------------------------------------------------- URL
-SYNCED = ("search", "user", "title", "k", "user_options", "title_options")
+SYNCED = ("search", "user", "title", "k", "order", "user_options", "title_options")
 
 
-def url_sync(trigger: str | None, user: object, title: object, k: object, search: str | None, on_panel: bool,
-             data: Catalog) -> list:
+def url_sync(trigger: str | None, user: object, title: object, k: object, order: object, search: str | None,
+             on_panel: bool, data: Catalog) -> list:
     """Values of the sync_url outputs (`no_update` where nothing changes): a picker change writes the URL query
     (one history entry per real change); a URL change (back/forward) sets the pickers that differ from it."""
     out = dict.fromkeys(SYNCED, no_update)
     if trigger == ids.RECOMMEND_URL:
         if on_panel:  # else: leaving the panel, the page is about to change
-            out.update(panel.widgets_for_url(search, user, title, k, data))
+            out.update(panel.widgets_for_url(search, user, title, k, order, data))
     else:
-        wanted = panel.new_search(search, user, title, k, data)
+        wanted = panel.new_search(search, user, title, k, order, data)
         if wanted is not None:
             out["search"] = wanted
     return [out[name] for name in SYNCED]
 
 
 @callback(Output(ids.RECOMMEND_URL, "search"), Output(ids.RECOMMEND_USER, "value"),
-          Output(ids.RECOMMEND_TITLE, "value"), Output(ids.RECOMMEND_K, "value"),
+          Output(ids.RECOMMEND_TITLE, "value"), Output(ids.RECOMMEND_K, "value"), Output(ids.RECOMMEND_ORDER, "value"),
           Output(ids.RECOMMEND_USER, "options", allow_duplicate=True),
           Output(ids.RECOMMEND_TITLE, "options", allow_duplicate=True),
           Input(ids.RECOMMEND_USER, "value"), Input(ids.RECOMMEND_TITLE, "value"), Input(ids.RECOMMEND_K, "value"),
-          Input(ids.RECOMMEND_URL, "search"), State(ids.RECOMMEND_URL, "pathname"), prevent_initial_call=True)
-def sync_url(user, title, k, search, pathname):
+          Input(ids.RECOMMEND_ORDER, "value"), Input(ids.RECOMMEND_URL, "search"), State(ids.RECOMMEND_URL, "pathname"),
+          prevent_initial_call=True)
+def sync_url(user, title, k, order, search, pathname):
     """Keep the pickers and the address bar in step: shareable, reload-safe, and back/forward restore the pickers."""
     try:
         on_panel = page_of(pathname) == "recommend"
-        return url_sync(ctx.triggered_id, user, title, k, search, on_panel, catalog())
+        return url_sync(ctx.triggered_id, user, title, k, order, search, on_panel, catalog())
     except Exception:  # noqa: BLE001 -- keep the page as it is rather than fail
         log.exception("recommend: picker/URL sync failed")
         return [no_update] * len(SYNCED)

@@ -2,9 +2,9 @@
 a short profile of the user.
 
 The pickers search on the server (`core.search`): the browser only ever holds ~20 options. Every choice lives in
-the URL query (`?user=123&title=ns42&k=5`): `layout(**query)` pre-fills the widgets from it (with readable labels),
-replacing invalid values with an inline notice. This module only builds components; `callbacks/recommend.py`
-wires them.
+the URL query (`?user=123&title=ns42&k=5&order=predicted`): `layout(**query)` pre-fills the widgets from it (with
+readable labels), replacing invalid values with an inline notice. This module only builds components;
+`callbacks/recommend.py` wires them.
 """
 
 from __future__ import annotations
@@ -33,6 +33,13 @@ MAX_USER_ID = 10**12
 K_MESSAGE = f"Enter a whole number of recommendations from {MIN_K} to {MAX_K}."
 LOADING_TEXT = "Scoring titles…"
 MODEL_POLL_MS = 2000  # how often the panel asks again while the model is being prepared
+ORDERS = {"match": "Best match", "predicted": "Highest predicted rating"}  # URL value -> control label
+DEFAULT_ORDER = "match"
+ORDER_MESSAGE = "Sort by 'match' (best match first) or 'predicted' (highest predicted rating first)."
+MATCH_MEANING = ("Match blends how much this user is predicted to like a title, how close it is to their taste "
+                 "profile and how popular it is, among titles similar to the one you picked.")
+NEW_USER_MATCH_MEANING = ("Match blends how close a title is to the one you picked, how popular it is and how well "
+                          "everyone rates it: a new user has no ratings of their own yet.")
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -73,21 +80,38 @@ def parse_k(value: object) -> int:
     return int(number)
 
 
+def parse_order(value: object) -> str:
+    """The recommendations' order: 'match' or 'predicted' (any case); InvalidQuery otherwise."""
+    if isinstance(value, str) and len(value) <= 20 and value.strip().lower() in ORDERS:
+        return value.strip().lower()
+    raise InvalidQuery(ORDER_MESSAGE)
+
+
+def order_or_default(value: object) -> str:
+    """The order a widget value names; the default for anything else (the control only sends valid ones)."""
+    try:
+        return parse_order(value)
+    except InvalidQuery:
+        return DEFAULT_ORDER
+
+
 # ---------------------------------------------------------------------------------------------- URL state
 @dataclass(frozen=True)
 class RecommendState:
-    """The panel's choices: user id and title id (None: not chosen yet) and the number of recommendations."""
+    """The panel's choices: user id and title id (None: not chosen yet), number and order of recommendations."""
 
     user: int | None = None
     title: str | None = None
     k: int = DEFAULT_K
+    order: str = DEFAULT_ORDER
 
 
 def state_from_query(query: dict[str, str], data: Catalog) -> tuple[RecommendState, list[str]]:
     """The choices in URL query parameters, and a note for each invalid one (dropped: left empty or default)."""
     values: dict[str, object] = {}
     notes = []
-    readers = {"user": parse_user, "title": lambda text: parse_title(text, data.titles), "k": parse_k}
+    readers = {"user": parse_user, "title": lambda text: parse_title(text, data.titles), "k": parse_k,
+               "order": parse_order}
     for key, read in readers.items():
         text = query.get(key)
         if text is None or not str(text).strip():
@@ -100,12 +124,14 @@ def state_from_query(query: dict[str, str], data: Catalog) -> tuple[RecommendSta
 
 
 def query_string(state: RecommendState) -> str:
-    """'?user=1&title=ns42&k=5' ('' when nothing is chosen; the default k is left out)."""
+    """'?user=1&title=ns42&k=5&order=predicted' ('' when nothing is chosen; default k and order are left out)."""
     return to_query_string({"user": state.user, "title": state.title,
-                            "k": state.k if state.k != DEFAULT_K else None})
+                            "k": state.k if state.k != DEFAULT_K else None,
+                            "order": state.order if state.order != DEFAULT_ORDER else None})
 
 
-def widget_state(user: object, title: object, k: object, data: Catalog, current: RecommendState) -> RecommendState:
+def widget_state(user: object, title: object, k: object, order: object, data: Catalog,
+                 current: RecommendState) -> RecommendState:
     """The choices of the widgets; an invalid value keeps what the URL says (so a half-typed k is not written)."""
     def read(parse, value, fallback, empty=None):
         if value is None or value == "":
@@ -117,15 +143,17 @@ def widget_state(user: object, title: object, k: object, data: Catalog, current:
 
     return RecommendState(user=read(parse_user, user, current.user),
                           title=read(lambda v: parse_title(v, data.titles), title, current.title),
-                          k=read(parse_k, k, current.k, empty=current.k))
+                          k=read(parse_k, k, current.k, empty=current.k),
+                          order=read(parse_order, order, current.order, empty=current.order))
 
 
-def widgets_for_url(search: str | None, user: object, title: object, k: object, data: Catalog) -> dict:
+def widgets_for_url(search: str | None, user: object, title: object, k: object, order: object,
+                    data: Catalog) -> dict:
     """The widget props to set so the pickers show what the URL says (after back/forward), only those that differ:
-    keys among 'user', 'title', 'k', and 'user_options' / 'title_options' that hold the new choice with its label
-    (a dropdown clears a value missing from its options)."""
+    keys among 'user', 'title', 'k', 'order', and 'user_options' / 'title_options' that hold the new choice with
+    its label (a dropdown clears a value missing from its options)."""
     wanted, _ = state_from_query(from_query_string(search if isinstance(search, str) else ""), data)
-    shown = widget_state(user, title, k, data, RecommendState(None, None, None))  # type: ignore[arg-type]
+    shown = widget_state(user, title, k, order, data, RecommendState(None, None, None, None))  # type: ignore[arg-type]
     changes: dict[str, object] = {}
     if shown.user != wanted.user:
         changes.update(user=wanted.user, user_options=user_options(data.users, None, wanted.user))
@@ -133,17 +161,20 @@ def widgets_for_url(search: str | None, user: object, title: object, k: object, 
         changes.update(title=wanted.title, title_options=title_options(data.titles, None, wanted.title))
     if shown.k != wanted.k:
         changes["k"] = wanted.k
+    if shown.order != wanted.order:
+        changes["order"] = wanted.order
     return changes
 
 
-def new_search(current: str | None, user: object, title: object, k: object, data: Catalog) -> str | None:
+def new_search(current: str | None, user: object, title: object, k: object, order: object,
+               data: Catalog) -> str | None:
     """The query string to push for the widget values, or None when the URL already says the same.
 
     Dash also fires the URL writer when the page renders (first load, reload, back button); writing then would
     push a duplicate history entry and trap the back button, so only real changes count.
     """
     now, _ = state_from_query(from_query_string(current), data)
-    wanted = widget_state(user, title, k, data, now)
+    wanted = widget_state(user, title, k, order, data, now)
     return None if wanted == now else query_string(wanted)
 
 
@@ -366,30 +397,55 @@ def platform_and_year(record: dict) -> list:
             html.Span(f" {year}" if year else "", className="small text-body-secondary ms-1")]
 
 
-def recs_table(frame: pd.DataFrame) -> html.Div:
-    """The recommendations: rank, title with platform and year, predicted rating in stars, match, reason."""
+def recs_table(frame: pd.DataFrame, order: str = DEFAULT_ORDER, new_user: bool = False) -> html.Div:
+    """What "match" means, then the table: rank, title, predicted rating in stars, match with a bar, reason."""
     if frame.empty:
         return hint("No titles left to recommend: this user has rated everything that matches.")
-    rows = []
-    for record in frame.to_dict("records"):
-        rows.append(html.Tr([
-            html.Td(str(record["rank"]), className="text-end text-body-secondary"),
-            html.Td([html.Div(title_case(record["title"]), className="fw-semibold"),
-                     html.Div(platform_and_year(record))]),
-            html.Td([stars(record["predicted_rating"], "stars-sm"),
-                     html.Span(f" {record['predicted_rating']:.1f}", className="small")],
-                    className="text-nowrap"),
-            html.Td("—" if record.get("score") is None or pd.isna(record["score"]) else f"{100 * record['score']:.0f}",
-                    className="text-end"),
-            html.Td(reason_text(record.get("reason")), className="recommend-reason"),
-        ], className="recommend-row"))
-    header = html.Thead(html.Tr([html.Th("#", className="text-end"), html.Th("Title"), html.Th("Predicted"),
-                                 html.Th("Match", className="text-end",
-                                         title="Match score 0-100: the predicted rating blended with similarity "
-                                               "to the chosen title, the user's tastes and popularity"),
-                                 html.Th("Why")]))
-    return dbc.Table([header, html.Tbody(rows)], striped=True, hover=True, size="sm", responsive=True,
-                     class_name="mb-0 align-middle result-table recommend-table", id=ids.RECOMMEND_RECS_TABLE)
+    rows = [html.Tr([
+        html.Td(str(record["rank"]), className="text-end text-body-secondary"),
+        html.Td([html.Div(title_case(record["title"]), className="fw-semibold"),
+                 html.Div(platform_and_year(record)),
+                 html.Div(reason_text(record.get("reason")), className="recommend-reason d-md-none")]),
+        html.Td([stars(record["predicted_rating"], "stars-sm"),
+                 html.Span(f" {record['predicted_rating']:.1f}", className="small",
+                           title=f"Predicted {record['predicted_rating']:.2f} out of 5")], className="text-nowrap"),
+        html.Td(match_cell(record.get("score")), className="recommend-match"),
+        html.Td(reason_text(record.get("reason")), className="recommend-reason d-none d-md-table-cell"),
+    ], className="recommend-row") for record in frame.to_dict("records")]
+    header = html.Thead(html.Tr([html.Th("#", className="text-end", scope="col"),
+                                 html.Th("Title", scope="col"),
+                                 sorted_header("Predicted", order == "predicted"),
+                                 sorted_header("Match", order == "match", "recommend-match"),
+                                 html.Th("Why", scope="col", className="d-none d-md-table-cell")]))
+    table = dbc.Table([header, html.Tbody(rows)], striped=True, hover=True, size="sm", responsive=True,
+                      class_name="mb-0 align-middle result-table recommend-table", id=ids.RECOMMEND_RECS_TABLE)
+    return html.Div([match_note(order, new_user), table])
+
+
+def match_note(order: str, new_user: bool) -> html.P:
+    """One plain line above the table: how it is sorted and what the match score means."""
+    sorted_by = ("Sorted by predicted rating, ties by match. " if order == "predicted"
+                 else "Sorted by match, best first. ")
+    return html.P([html.Strong(sorted_by), NEW_USER_MATCH_MEANING if new_user else MATCH_MEANING],
+                  className="recommend-match-note", id=ids.RECOMMEND_MATCH_NOTE)
+
+
+def sorted_header(label: str, is_sorted: bool, class_name: str = "") -> html.Th:
+    """A column header, marked (for eyes and screen readers) when the table is sorted by it."""
+    if not is_sorted:
+        return html.Th(label, scope="col", className=class_name or None)
+    return html.Th([label, html.Span(" ▼", className="recommend-sort-mark", **{"aria-hidden": "true"})],
+                   scope="col", className=f"{class_name} recommend-sorted".strip(), **{"aria-sort": "descending"})
+
+
+def match_cell(score: object) -> list:
+    """The match score (0-1) as a percentage over a thin bar; '—' when missing."""
+    if score is None or pd.isna(score):
+        return ["—"]
+    share = max(0.0, min(1.0, float(score)))
+    return [html.Span(f"{share:.0%}", className="recommend-match-value"),
+            html.Div(html.Span(style={"width": f"{share:.0%}"}), className="recommend-match-bar",
+                     **{"aria-hidden": "true"})]
 
 
 def similar_list(frame: pd.DataFrame) -> html.Div:
@@ -466,7 +522,20 @@ def empty_state(data: Catalog, hidden: bool = False) -> html.Div:
     ]), class_name="recommend-empty-card"), id=ids.RECOMMEND_EMPTY, hidden=hidden)
 
 
-def results_grid(hidden: bool = False) -> html.Div:
+def order_control(order: str) -> html.Div:
+    """'Sort by [Best match | Highest predicted rating]': a labelled radio group drawn as segmented buttons."""
+    label_id = f"{ids.RECOMMEND_ORDER}-label"
+    return html.Div([
+        html.Span("Sort by", id=label_id, className="recommend-order-label"),
+        dbc.RadioItems(id=ids.RECOMMEND_ORDER, options=[{"label": text, "value": value}
+                                                        for value, text in ORDERS.items()],
+                       value=order, name=ids.RECOMMEND_ORDER, class_name="btn-group recommend-order",
+                       input_class_name="btn-check", label_class_name="btn btn-outline-primary btn-sm",
+                       label_checked_class_name="active"),
+    ], role="radiogroup", className="recommend-order-group", **{"aria-labelledby": label_id})
+
+
+def results_grid(order: str = DEFAULT_ORDER, hidden: bool = False) -> html.Div:
     """The result cards (filled by the results callback; hidden while nothing is chosen)."""
     return html.Div([
         dbc.Row([
@@ -475,9 +544,10 @@ def results_grid(hidden: bool = False) -> html.Div:
             dbc.Col(section("User profile", "What this user has rated so far", ids.RECOMMEND_PROFILE), xs=12, lg=8),
         ], class_name="g-3 mb-3"),
         dbc.Row([
-            dbc.Col(section("Recommended next", "Titles this user has not rated, best match first",
-                            ids.RECOMMEND_RECS,
-                            csv_download_button(ids.RECOMMEND_RECS_CSV_BUTTON, ids.RECOMMEND_RECS_CSV)),
+            dbc.Col(section("Recommended next", "Titles this user has not rated", ids.RECOMMEND_RECS,
+                            html.Div([order_control(order),
+                                      csv_download_button(ids.RECOMMEND_RECS_CSV_BUTTON, ids.RECOMMEND_RECS_CSV)],
+                                     className="recommend-recs-tools")),
                     xs=12, xl=8),
             dbc.Col(section("Similar titles", "By genre, description and people", ids.RECOMMEND_SIMILAR,
                             csv_download_button(ids.RECOMMEND_SIMILAR_CSV_BUTTON, ids.RECOMMEND_SIMILAR_CSV)),
@@ -510,7 +580,8 @@ def layout(**query: str) -> html.Div:
         html.Div(id=ids.RECOMMEND_ALERT, **{"aria-live": "polite"}),
         dcc.Interval(id=ids.RECOMMEND_MODEL_POLL, interval=MODEL_POLL_MS, disabled=True),
         empty_state(data, hidden=chosen),
-        dcc.Loading(results_grid(hidden=not chosen), type="circle", delay_show=200, color="var(--bs-primary)",
+        dcc.Loading(results_grid(state.order, hidden=not chosen), type="circle", delay_show=200,
+                    color="var(--bs-primary)",
                     overlay_style={"visibility": "visible", "opacity": 0.45, "filter": "blur(1px)"},
                     custom_spinner=html.Div([dbc.Spinner(color="primary"),
                                              html.Div(LOADING_TEXT, className="small mt-2 recommend-loading-text")],

@@ -1,4 +1,4 @@
-"""Recommend panel: parsing, URL state, picker options, result views and CSV (plain tests), and one browser test."""
+"""Recommend panel: parsing, URL state, picker options, result views, order and CSV (plain tests), one browser test."""
 
 from __future__ import annotations
 
@@ -79,6 +79,19 @@ def test_parse_k_rejects(value):
         panel.parse_k(value)
 
 
+@pytest.mark.parametrize("value, expected", [("match", "match"), ("predicted", "predicted"),
+                                             (" Predicted ", "predicted")])
+def test_parse_order(value, expected):
+    assert panel.parse_order(value) == expected == panel.order_or_default(value)
+
+
+@pytest.mark.parametrize("value", [None, "", "rating", "score", 1, True, [], {}, ["predicted"], "predicted" * 10**4])
+def test_parse_order_rejects(value):
+    with pytest.raises(InvalidQuery, match="'match'.*'predicted'"):
+        panel.parse_order(value)
+    assert panel.order_or_default(value) == panel.DEFAULT_ORDER == "match"
+
+
 def test_parse_title(data):
     title_id = data.titles.index[0]
     assert panel.parse_title(title_id, data.titles) == title_id
@@ -98,46 +111,64 @@ def test_state_from_query(data, choice):
     assert state == panel.RecommendState() and len(notes) == 3
     assert notes[0].startswith("user:") and notes[1].startswith("title:") and "5 to 30" in notes[2]
     assert panel.state_from_query({}, data) == (panel.RecommendState(), [])
+    state, notes = panel.state_from_query({"user": str(user), "order": "predicted"}, data)
+    assert state == panel.RecommendState(user, order="predicted") and notes == []
+    # an unknown order: the default order and the panel's usual notice, which does not repeat the value
+    state, notes = panel.state_from_query({"user": str(user), "order": "<script>" * 50}, data)
+    assert state == panel.RecommendState(user) and notes == [f"order: {panel.ORDER_MESSAGE}"]
 
 
 def test_query_string_round_trip(data, choice):
     user, title = choice
     for state in (panel.RecommendState(user, title, 5), panel.RecommendState(user, None, 10),
-                  panel.RecommendState(None, title, 30), panel.RecommendState()):
+                  panel.RecommendState(None, title, 30), panel.RecommendState(),
+                  panel.RecommendState(user, title, 7, "predicted"), panel.RecommendState(None, None, 10, "predicted")):
         assert panel.state_from_query(from_query_string(panel.query_string(state)), data)[0] == state
-    assert panel.query_string(panel.RecommendState(user, title, 10)) == f"?user={user}&title={title}"  # default k
+    assert panel.query_string(panel.RecommendState(user, title, 10)) == f"?user={user}&title={title}"  # defaults
+    assert panel.query_string(panel.RecommendState(user, title, 10, "predicted")) == \
+        f"?user={user}&title={title}&order=predicted"
     assert panel.query_string(panel.RecommendState()) == ""
 
 
 def test_new_search_only_for_real_changes(data, choice):
     user, title = choice
     current = f"?user={user}&title={title}&k=5"
-    assert panel.new_search(current, user, title, 5, data) is None  # the page rendering: nothing to push
-    assert panel.new_search(current, user, title, "5", data) is None
-    assert panel.new_search(current, user, title, 7, data) == f"?user={user}&title={title}&k=7"
-    assert panel.new_search(current, None, title, 5, data) == f"?title={title}&k=5"
-    assert panel.new_search(current, user, title, None, data) is None  # a half-typed k keeps the URL's
-    assert panel.new_search(current, user, title, 99, data) is None
-    assert panel.new_search("", None, None, 10, data) is None
-    assert panel.new_search("?k=abc", None, None, 10, data) is None
+    assert panel.new_search(current, user, title, 5, "match", data) is None  # the page rendering: nothing to push
+    assert panel.new_search(current, user, title, "5", "match", data) is None
+    assert panel.new_search(current, user, title, 7, "match", data) == f"?user={user}&title={title}&k=7"
+    assert panel.new_search(current, None, title, 5, "match", data) == f"?title={title}&k=5"
+    assert panel.new_search(current, user, title, None, "match", data) is None  # a half-typed k keeps the URL's
+    assert panel.new_search(current, user, title, 99, "match", data) is None
+    assert panel.new_search("", None, None, 10, "match", data) is None
+    assert panel.new_search("?k=abc", None, None, 10, "match", data) is None
+    assert panel.new_search(current, user, title, 5, "predicted", data) == f"{current}&order=predicted"
+    assert panel.new_search(f"{current}&order=predicted", user, title, 5, "predicted", data) is None
+    assert panel.new_search(f"{current}&order=predicted", user, title, 5, "match", data) == current
+    assert panel.new_search(current, user, title, 5, ["junk"], data) is None  # an invalid order keeps the URL's
 
 
 def test_url_change_sets_only_the_pickers_that_differ(data, choice):
     user, title = choice
     search = f"?user={user}&title={title}&k=7"
-    assert panel.widgets_for_url(search, user, title, 7, data) == {}
-    assert panel.widgets_for_url(search, user, title, "7", data) == {}
-    changes = panel.widgets_for_url(search, user, "nope", 7, data)
+    assert panel.widgets_for_url(search, user, title, 7, "match", data) == {}
+    assert panel.widgets_for_url(search, user, title, "7", "match", data) == {}
+    changes = panel.widgets_for_url(search, user, "nope", 7, "match", data)
     assert set(changes) == {"title", "title_options"} and changes["title"] == title
     assert title in [o["value"] for o in changes["title_options"]]  # with its label, or the dropdown clears it
-    changes = panel.widgets_for_url("", user, title, 99, data)
+    changes = panel.widgets_for_url("", user, title, 99, "predicted", data)
     assert changes["user"] is None and changes["title"] is None and changes["k"] == panel.DEFAULT_K
+    assert changes["order"] == "match"
+    assert panel.widgets_for_url(f"{search}&order=predicted", user, title, 7, "match", data) == {"order": "predicted"}
+    assert panel.widgets_for_url(f"{search}&order=bogus", user, title, 7, "match", data) == {}
     # the sync callback: a URL change (back/forward) sets widgets, leaving the panel changes nothing
-    out = cb.url_sync(ids.RECOMMEND_URL, user, None, 7, search, True, data)
-    assert out[0] is dash.no_update and out[2] == title and out[1] is dash.no_update
-    assert cb.url_sync(ids.RECOMMEND_URL, None, None, 10, search, False, data) == [dash.no_update] * 6
-    out = cb.url_sync(ids.RECOMMEND_TITLE, user, None, 7, search, True, data)
-    assert out[0] == f"?user={user}&k=7" and out[1:] == [dash.no_update] * 5
+    out = dict(zip(cb.SYNCED, cb.url_sync(ids.RECOMMEND_URL, user, None, 7, "predicted", search, True, data)))
+    assert out["search"] is dash.no_update and out["title"] == title and out["user"] is dash.no_update
+    assert out["order"] == "match"
+    assert cb.url_sync(ids.RECOMMEND_URL, None, None, 10, "match", search, False, data) == [dash.no_update] * 7
+    out = cb.url_sync(ids.RECOMMEND_TITLE, user, None, 7, "match", search, True, data)
+    assert out[0] == f"?user={user}&k=7" and out[1:] == [dash.no_update] * 6
+    out = cb.url_sync(ids.RECOMMEND_ORDER, user, title, 7, "predicted", search, True, data)
+    assert out[0] == f"{search}&order=predicted" and out[1:] == [dash.no_update] * 6
 
 
 def test_layout_prefills_pickers_from_the_url(app, data, choice):
@@ -150,10 +181,14 @@ def test_layout_prefills_pickers_from_the_url(app, data, choice):
         assert search.user_option(data.users, user)[1] in [o["label"] for o in user_picker.options]
         assert search.title_option(data.titles, title)[1] in [o["label"] for o in title_picker.options]
         assert len(user_picker.options) <= panel.OPTION_LIMIT + 1 >= len(title_picker.options)
-        assert find(page, ids.RECOMMEND_LINK_ALERT) is None
-        bad = panel.layout(user="abc", k="0")
+        assert find(page, ids.RECOMMEND_LINK_ALERT) is None and find(page, ids.RECOMMEND_ORDER).value == "match"
+        assert panel.ORDERS == {o["value"]: o["label"] for o in find(page, ids.RECOMMEND_ORDER).options}
+        assert find(panel.layout(user=str(user), order="predicted"), ids.RECOMMEND_ORDER).value == "predicted"
+        bad = panel.layout(user="abc", k="0", order="best")
         assert find(bad, ids.RECOMMEND_USER).value is None and find(bad, ids.RECOMMEND_K).value == panel.DEFAULT_K
-        assert "not valid" in text_of(find(bad, ids.RECOMMEND_LINK_ALERT))
+        assert find(bad, ids.RECOMMEND_ORDER).value == panel.DEFAULT_ORDER
+        notice = text_of(find(bad, ids.RECOMMEND_LINK_ALERT))
+        assert "not valid" in notice and f"order: {panel.ORDER_MESSAGE}" in notice
 
 
 def test_examples_are_valid_choices(app, data):
@@ -223,6 +258,40 @@ def test_recommendations_are_unrated_and_title_cased(data, model, choice):
     assert frame["release_year"].notna().any() and set(frame["platform"]) <= {"amazon", "disney", "hulu", "netflix"}
     rendered = text_of(panel.recs_table(frame))
     assert title_case(frame.iloc[0]["title"]) in rendered
+
+
+def test_in_order_sorts_by_predicted_rating_as_shown_then_match():
+    recs = [{"id": "a", "predicted_rating": 3.1, "score": 0.9}, {"id": "b", "predicted_rating": 4.32, "score": 0.6},
+            {"id": "c", "predicted_rating": 4.28, "score": 0.7}, {"id": "d", "predicted_rating": 4.8, "score": 0.5},
+            {"id": "e", "predicted_rating": 4.3, "score": 0.7}]
+    assert cb.in_order(recs, "match") == recs and cb.in_order(recs, "match") is not recs
+    # ★4.28 and ★4.32 both read ★4.3: the better match goes first; equal matches keep the recommender's order
+    assert [r["id"] for r in cb.in_order(recs, "predicted")] == ["d", "c", "e", "b", "a"]
+    assert cb.in_order([], "predicted") == []
+
+
+def test_order_changes_the_table_and_the_csv(app, data, model, choice):
+    user, title = choice
+    recs = model.recommend(user, title, k=8)
+    by_rating = cb.in_order(recs, "predicted")
+    assert by_rating != recs  # the demo data has a better-rated title below the best match
+    for order, expected in (("match", recs), ("predicted", by_rating), ("bogus", recs), (None, recs)):
+        view = cb.results_view(data, lambda: model, user, title, 8, None, order)
+        rows = find(view.recs, ids.RECOMMEND_RECS_TABLE).children[1].children
+        assert [text_of(row.children[1].children[0]) for row in rows] == [title_case(r["title"]) for r in expected]
+        assert [text_of(row.children[0]) for row in rows] == [str(n) for n in range(1, 9)]
+        sorted_by = "Predicted" if order == "predicted" else "Match"
+        headers = find(view.recs, ids.RECOMMEND_RECS_TABLE).children[0].children.children
+        assert [text_of(h).split()[0] for h in headers if getattr(h, "aria-sort", None)] == [sorted_by]
+        assert "Match blends how much this user is predicted to like" in text_of(find(view.recs,
+                                                                                     ids.RECOMMEND_MATCH_NOTE))
+        assert f"{expected[0]['score']:.0%}" in text_of(rows[0])  # the match score is shown
+        with app.server.test_request_context("/recommend"):
+            lines = cb.download_recommendations(1, user, title, 8, order)["content"].splitlines()
+        assert [line.split(",")[1] for line in lines[1:]] == [r["id"] for r in expected]
+    new_user = int(data.users["user_id"].max()) + 1
+    view = cb.results_view(data, lambda: model, new_user, title, 5, None, "predicted")
+    assert "a new user has no ratings" in text_of(find(view.recs, ids.RECOMMEND_MATCH_NOTE))
 
 
 def test_similar_frame(data, model, choice):
@@ -325,17 +394,18 @@ def test_stars_are_clipped_and_labelled():
 def test_csv_downloads_and_url_callback(app, data, model, choice):
     user, title = choice
     with app.server.test_request_context("/recommend"):
-        sent = cb.download_recommendations(1, user, title, 6)
+        sent = cb.download_recommendations(1, user, title, 6, "match")
         assert sent["filename"] == f"recommendations-user-{user}-{title}.csv"
         lines = sent["content"].splitlines()
         assert lines[0] == ",".join(cb.REC_COLUMNS) and len(lines) == 7
         sent = cb.download_similar(1, title)
         assert sent["filename"] == f"similar-titles-{title}.csv"
-        assert cb.download_recommendations(1, user, title, 99) is dash.no_update
+        assert cb.download_recommendations(1, user, title, 99, "match") is dash.no_update
         assert cb.download_similar(1, "nope") is dash.no_update
-        assert cb.url_sync(ids.RECOMMEND_K, user, title, 5, "", True, data)[0] == f"?user={user}&title={title}&k=5"
-        assert cb.url_sync(ids.RECOMMEND_K, user, title, 5, f"?user={user}&title={title}&k=5", True, data) == \
-            [dash.no_update] * 6
+        assert cb.url_sync(ids.RECOMMEND_K, user, title, 5, "match", "", True, data)[0] == \
+            f"?user={user}&title={title}&k=5"
+        assert cb.url_sync(ids.RECOMMEND_K, user, title, 5, "match", f"?user={user}&title={title}&k=5", True,
+                           data) == [dash.no_update] * 7
         options = cb.update_title_options("zzzz-no-such-title", title)
         assert [o["value"] for o in options] == [title]
         options = cb.update_user_options("1", user)
@@ -386,6 +456,17 @@ def test_recommend_panel_in_a_browser(dash_duo, app, data, model, choice):
     assert dash_duo.find_element(f"#{ids.RECOMMEND_K}").get_attribute("value") == "5"
     assert dash_duo.get_logs() == []
 
+    # Choosing "Highest predicted rating" re-sorts the same titles: the best-rated one comes first, in the URL too.
+    best_rated = title_case(cb.in_order(recs, "predicted")[0]["title"])
+    assert shown[0] != best_rated
+    order_labels = dash_duo.find_elements(f"#{ids.RECOMMEND_ORDER} label")
+    assert [label.text for label in order_labels] == list(panel.ORDERS.values())
+    order_labels[1].click()
+    dash_duo.wait_for_text_to_equal(f"#{ids.RECOMMEND_RECS_TABLE} tbody tr td:nth-child(2) .fw-semibold",
+                                    best_rated, timeout=20)
+    wait_until(lambda: url_params(dash_duo).get("order") == "predicted", 10, "the order in the URL")
+    assert dash_duo.find_element(f"#{ids.RECOMMEND_RECS_TABLE} th[aria-sort]").text.startswith("Predicted")
+
     # Typing in the title picker asks the server: matching options appear; choosing one updates all and the URL.
     other = data.titles[(data.titles["id"] != title)].sort_values("n_ratings", ascending=False).iloc[3]
     word = max(other["title"].split(), key=len)
@@ -399,7 +480,7 @@ def test_recommend_panel_in_a_browser(dash_duo, app, data, model, choice):
     assert all(search.normalize(word) in search.normalize(o.text) for o in options if o.text != wanted)
     next(o for o in options if o.text == wanted).click()
     wait_until(lambda: url_params(dash_duo).get("title") == other["id"], 10, "the URL to follow")
-    assert url_params(dash_duo) == {"user": str(user), "title": other["id"], "k": "5"}
+    assert url_params(dash_duo) == {"user": str(user), "title": other["id"], "k": "5", "order": "predicted"}
     dash_duo.wait_for_text_to_equal(f"#{ids.RECOMMEND_SCORE}-value", f"{model.predict(user, other['id']):.1f}",
                                     timeout=20)
 
