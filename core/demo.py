@@ -721,8 +721,9 @@ def _timestamps(rng: np.random.Generator, users: Users, user_rows: np.ndarray, y
     return lo + (rng.random(len(lo)) * (hi - lo)).astype(np.int64)
 
 
-def _ratings(rng: np.random.Generator, cat: Catalogue) -> pd.DataFrame:
-    """rating = mean + user bias + title quality + taste . genres + noise, for user-chosen titles."""
+def _ratings(rng: np.random.Generator, cat: Catalogue, signal: bool = True) -> pd.DataFrame:
+    """rating = mean + user bias + title quality + taste . genres + noise, for user-chosen titles; without
+    `signal`, mean + user bias + noise only (the titles carry nothing to learn)."""
     n_titles = len(cat.movie_ids)
     content = cat.genres / np.maximum(cat.genres.sum(axis=1, keepdims=True), 1)
     quality = rng.normal(0.0, 0.45, n_titles)
@@ -730,8 +731,8 @@ def _ratings(rng: np.random.Generator, cat: Catalogue) -> pd.DataFrame:
     log_pop = rng.normal(0.0, 1.0, n_titles) + 0.8 * quality + 0.03 * (cat.years - YEAR_MAX)
     users = _users(rng, n_titles)
     u, t = _choose_titles(rng, users, content, log_pop, cat.years)
-    score = (3.25 + users.bias[u] + quality[t] + np.einsum("ij,ij->i", users.taste[u], content[t])
-             + 0.55 * rng.standard_t(5, len(u)))  # heavy-ish tails: the occasional 0.5 or 1.0
+    title_part = quality[t] + np.einsum("ij,ij->i", users.taste[u], content[t]) if signal else 0.0
+    score = 3.25 + users.bias[u] + title_part + 0.55 * rng.standard_t(5, len(u))  # heavy-ish tails: some 0.5s
     frame = pd.DataFrame({"userId": users.ids[u], "rating": _stars(rng, score),
                           "timestamp": _timestamps(rng, users, u, cat.years[t]), "movieId": cat.movie_ids[t]})
     return _with_duplicates(rng, frame)
@@ -767,14 +768,15 @@ def _write_ratings(ratings_dir: Path, ratings: pd.DataFrame) -> None:
     text.iloc[half:].to_csv(ratings_dir / "2.csv", index=False, lineterminator="\n")
 
 
-def generate_demo_raw(out_dir: Path, seed: int = 2021) -> Path:
-    """Write a synthetic raw data dir (titles/ and ratings/) into out_dir; same seed, same bytes."""
+def generate_demo_raw(out_dir: Path, seed: int = 2021, signal: bool = True) -> Path:
+    """Write a synthetic raw data dir (titles/ and ratings/) into out_dir; same seed, same bytes. signal=False:
+    ratings are user bias + noise only (a data set where nothing about the titles can be learned)."""
     out_dir = Path(out_dir)
     # Independent streams per stage: changing how ratings are drawn leaves the catalogues unchanged.
     titles_rng, ratings_rng = np.random.default_rng(seed).spawn(2)
     cat = _catalogue(titles_rng)
     _write_titles(out_dir / "titles", cat.frames)
-    _write_ratings(out_dir / "ratings", _ratings(ratings_rng, cat))
+    _write_ratings(out_dir / "ratings", _ratings(ratings_rng, cat, signal))
     return out_dir
 
 

@@ -8,10 +8,9 @@ Ranking (N sampled held-out users with at least one held-out rating >= 4, which 
 title the user did not rate in training is ranked): precision, recall, NDCG and catalogue coverage at 10 of
 popularity, content only (the user's content profile), ratings only (predicted rating) and the hybrid (the
 recommendation score, with the user's latest liked training title as the chosen title).
---tune fits on a validation split of the training part and prints the blend weights that become the defaults:
-the rating weights by least squares, the score weights by a grid on NDCG@10 over every unrated title, then the
-similarity weights (known and new users) by NDCG@10 among the chosen title's nearest neighbours (the
-candidates `recommend` ranks).
+--tune fits on a validation split of the training part and prints the ranking weights that become the defaults:
+the score weights by a grid on NDCG@10 among the chosen title's nearest neighbours (the candidates `recommend`
+ranks), then the new-user similarity weight the same way. (The rating blend needs no tuning: every fit learns it.)
 --out writes the figures as JSON (a .md name: the markdown tables).
 """
 
@@ -22,14 +21,14 @@ import itertools
 import json
 import sys
 import time
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 import pandas as pd
 
-from core.recommender import HybridRecommender, Params, scale_rating
+from core.recommender import HybridRecommender, scale_rating
 
 SPLIT_SEED = 20_240
 HOLDOUT = 0.1
@@ -203,49 +202,20 @@ def ranking_metrics(model: HybridRecommender, train: pd.DataFrame, test: pd.Data
 
 
 # ---------------------------------------------------------------------------------------------- tuning
-def tune_rating_weights(model: HybridRecommender, valid: pd.DataFrame) -> tuple[float, float]:
-    """Least-squares weights of the taste and factor terms on validation ratings (biases kept as fitted)."""
-    users, items = positions(model, valid)
-    keep = users >= 0
-    users, items = users[keep], items[keep]
-    taste = np.einsum("nk,nk->n", model.taste[users], model.features[items])
-    factors = np.einsum("nk,nk->n", model.user_factors[users], model.item_factors[items])
-    target = valid["rating"].to_numpy(np.float64)[keep] - (model.mean + model.user_bias[users] + model.item_bias[items])
-    weights = np.linalg.lstsq(np.stack([taste, factors], axis=1), target, rcond=None)[0]
-    return round(float(weights[0]), 3), round(float(weights[1]), 3)
-
-
 def weight_grid(step: float = 0.1) -> list[dict[str, float]]:
-    """Score weights on a simplex grid (similarity, rating, profile, popularity summing to one)."""
+    """Score weights on a simplex grid (rating, profile, popularity summing to one)."""
     n = round(1 / step)
-    return [{"similarity": a * step, "rating": b * step, "profile": c * step, "popularity": (n - a - b - c) * step}
-            for a, b, c in itertools.product(range(n + 1), repeat=3) if a + b + c <= n]
+    return [{"rating": a * step, "profile": b * step, "popularity": (n - a - b) * step}
+            for a, b in itertools.product(range(n + 1), repeat=2) if a + b <= n]
 
 
 def tune_score_weights(model: HybridRecommender, train: pd.DataFrame, valid: pd.DataFrame,
                        n_users: int = RANK_USERS) -> tuple[dict[str, float], float]:
-    """The score weights with the best validation NDCG@10, and that NDCG."""
+    """The score weights with the best validation NDCG@10 when ranking, as `recommend` does, the chosen title's
+    nearest neighbours; and that NDCG."""
     users = sample_users(model, valid, n_users, SPLIT_SEED + 1)
     anchors = anchors_of(model, train, users)
     grid = weight_grid()
-    ndcg = np.zeros(len(grid))
-    for batch, chosen, relevant, excluded in user_batches(model, valid, users, anchors):
-        parts = model.components(batch, chosen)
-        for n, weights in enumerate(grid):
-            ndcg[n] += ranking_sums(top_rows(model.blend(parts, weights), excluded), relevant)[2]
-    best = int(np.argmax(ndcg))
-    return {name: round(value, 3) for name, value in grid[best].items()}, float(ndcg[best] / len(users))
-
-
-def tune_similarity_weight(model: HybridRecommender, train: pd.DataFrame, valid: pd.DataFrame,
-                           n_users: int = RANK_USERS) -> tuple[float, float]:
-    """Weight of the similarity to the chosen title, the other weights keeping their ratios, with the best
-    validation NDCG@10 when ranking (as `recommend` does) only the chosen title's nearest neighbours."""
-    users = sample_users(model, valid, n_users, SPLIT_SEED + 1)
-    anchors = anchors_of(model, train, users)
-    others = {name: value for name, value in model.score_weights().items() if name != "similarity"}
-    total = sum(others.values()) or 1.0
-    grid = [{"similarity": w, **{n: v * (1 - w) / total for n, v in others.items()}} for w in np.arange(10) / 10]
     ndcg = np.zeros(len(grid))
     for batch, chosen, relevant, excluded in user_batches(model, valid, users, anchors):
         parts = model.components(batch, chosen)
@@ -253,7 +223,7 @@ def tune_similarity_weight(model: HybridRecommender, train: pd.DataFrame, valid:
         for n, weights in enumerate(grid):
             ndcg[n] += ranking_sums(top_rows(model.blend(parts, weights), excluded | outside), relevant)[2]
     best = int(np.argmax(ndcg))
-    return round(float(grid[best]["similarity"]), 3), float(ndcg[best] / len(users))
+    return {name: round(value, 3) for name, value in grid[best].items()}, float(ndcg[best] / len(users))
 
 
 def tune_new_user_weight(model: HybridRecommender, train: pd.DataFrame, valid: pd.DataFrame,
@@ -276,23 +246,18 @@ def tune_new_user_weight(model: HybridRecommender, train: pd.DataFrame, valid: p
 
 
 def tune(titles: pd.DataFrame, train: pd.DataFrame, n_users: int = RANK_USERS) -> dict:
-    """Blend weights chosen on a validation split of the training ratings."""
+    """Ranking weights chosen on a validation split of the training ratings (the rating blend is learned by
+    every fit itself)."""
     fit_part, valid = split_ratings(train, SPLIT_SEED + 1)
-    model = HybridRecommender(**{**asdict(Params()), "taste_weight": 1.0, "factor_weight": 1.0})
-    model.fit(titles, fit_part)
-    taste_weight, factor_weight = tune_rating_weights(model, valid)
-    model.params = replace(model.params, taste_weight=taste_weight, factor_weight=factor_weight)
+    model = HybridRecommender().fit(titles, fit_part)
     score_weights, ndcg = tune_score_weights(model, fit_part, valid, n_users)
     model.params = replace(model.params, **{f"{name}_weight": value for name, value in score_weights.items()})
-    similarity, neighbourhood_ndcg = tune_similarity_weight(model, fit_part, valid, n_users)
     new_user_weight, new_user_ndcg = tune_new_user_weight(model, fit_part, valid, n_users)
-    scale = (1 - similarity) / (1 - score_weights["similarity"] or 1.0)
-    score_weights = {name: round(value * scale, 3) for name, value in score_weights.items() if name != "similarity"}
-    return {"taste_weight": taste_weight, "factor_weight": factor_weight, "similarity_weight": similarity,
-            **{f"{name}_weight": value for name, value in score_weights.items()},
+    return {**{f"{name}_weight": value for name, value in score_weights.items()},
             "new_user_similarity_weight": new_user_weight,
+            "learned_blend_weights": [round(float(w), 3) for w in model.blend_weights],
             "validation_rmse": rating_metrics(model, fit_part, valid)["hybrid"]["rmse"],
-            "validation_ndcg@10": round(ndcg, 4), "validation_neighbourhood_ndcg@10": round(neighbourhood_ndcg, 4),
+            "validation_neighbourhood_ndcg@10": round(ndcg, 4),
             "validation_new_user_ndcg@10": round(new_user_ndcg, 4)}
 
 

@@ -66,14 +66,16 @@ class RowBlocks:
             others = np.where(valid, other[order[positions]], n_other).astype(np.int32)
             self.blocks.append((members.astype(np.int32), rows, others))
 
-    def solve(self, factors: np.ndarray, residual: np.ndarray, reg: float,
+    def solve(self, factors: np.ndarray, residual: np.ndarray, reg: float | np.ndarray,
               prior: np.ndarray | None = None) -> np.ndarray:
-        """Per entity, argmin_x sum (residual - x . factor_other)^2 + reg * |x - prior|^2 (prior 0 if None)."""
+        """Per entity, argmin_x sum (residual - x . factor_other)^2 + (x - prior)' R (x - prior), R = reg * I for a
+        number reg, else the (dims, dims) matrix reg (prior 0 if None)."""
         dims = factors.shape[1]
         padded_factors = np.vstack([factors, np.zeros((1, dims), np.float32)]).astype(np.float32)
         padded_residual = np.append(residual, np.float32(0)).astype(np.float32)
         out = np.zeros((len(self.counts), dims), np.float32) if prior is None else prior.astype(np.float32)
-        ridge = np.eye(dims, dtype=np.float32) * np.float32(reg)
+        ridge = (np.eye(dims, dtype=np.float32) * np.float32(reg) if np.ndim(reg) == 0
+                 else np.asarray(reg, np.float32))
 
         def solve_chunk(chunk: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
             members, rows, others = chunk
@@ -82,7 +84,7 @@ class RowBlocks:
             gram = transposed @ gathered + ridge
             rhs = (transposed @ padded_residual[rows][..., None])[..., 0]
             if prior is not None:
-                rhs += np.float32(reg) * prior[members]
+                rhs += prior[members] @ ridge.T
             out[members] = np.linalg.solve(gram, rhs[..., None])[..., 0]
 
         # Thousands of tiny solves: one BLAS thread each, and the chunks spread over the cores instead.
@@ -108,10 +110,13 @@ def row_dots(left: np.ndarray, right: np.ndarray, left_rows: np.ndarray, right_r
 
 
 def als(users: RowBlocks, items: RowBlocks, residual: np.ndarray, dims: int, reg: float, iterations: int,
-        seed: int, on_iteration: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Latent user and title factors of a residual by alternating least squares (closed-form batched solves)."""
+        seed: int, on_iteration: Callable[[], None] | None = None,
+        start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Latent user and title factors of a residual by alternating least squares (closed-form batched solves),
+    from random title factors or from `start` (title factors of an earlier fit)."""
     rng = np.random.default_rng(seed)
-    item_factors = (rng.standard_normal((len(items.counts), dims)) * 0.1).astype(np.float32)
+    item_factors = (rng.standard_normal((len(items.counts), dims)) * 0.1).astype(np.float32) if start is None \
+        else start.astype(np.float32)
     user_factors = np.zeros((len(users.counts), dims), np.float32)
     for _ in range(iterations):
         user_factors = users.solve(item_factors, residual, reg)
@@ -119,3 +124,59 @@ def als(users: RowBlocks, items: RowBlocks, residual: np.ndarray, dims: int, reg
         if on_iteration is not None:
             on_iteration()
     return user_factors, item_factors
+
+
+def validation_mask(n_ratings: int, share: float, seed: int) -> np.ndarray:
+    """True for a seeded random `share` of the ratings (the slice the blend weights are learned on)."""
+    return np.random.default_rng([seed, 7]).random(n_ratings) < share
+
+
+def subset(data: IndexedRatings, mask: np.ndarray) -> IndexedRatings:
+    """The ratings where mask is True, with the same user rows."""
+    return IndexedRatings(data.user[mask], data.item[mask], data.value[mask], data.user_ids)
+
+
+@dataclass
+class RatingParts:
+    """The parts of the rating model fitted on some ratings: biases, per-user tastes over the title features and
+    latent factors of what is left (each fitted on the residual of the biases)."""
+
+    mean: float
+    user_bias: np.ndarray
+    item_bias: np.ndarray
+    taste: np.ndarray
+    user_factors: np.ndarray
+    item_factors: np.ndarray
+    user_blocks: RowBlocks
+    item_blocks: RowBlocks
+
+    @classmethod
+    def fit(cls, data: IndexedRatings, features: np.ndarray, params, step: Callable[[], None],
+            warm: RatingParts | None = None) -> RatingParts:
+        """Fit every part (params: the recommender's Params); `warm`: start ALS from its title factors and run
+        params.refit_iterations rounds instead of params.iterations. `step` is called after each part/round."""
+        n_users, n_items = len(data.user_ids), len(features)
+        mean, user_bias, item_bias = fit_biases(data, n_items, params.bias_reg, params.bias_reg)
+        residual = data.value - mean - user_bias[data.user] - item_bias[data.item]
+        user_blocks = RowBlocks(data.user, data.item, n_users, n_items)
+        item_blocks = RowBlocks(data.item, data.user, n_items, n_users)
+        step()
+        taste = user_blocks.solve(features, residual, params.taste_reg)
+        step()
+        rounds = params.iterations if warm is None else params.refit_iterations
+        user_factors, item_factors = als(user_blocks, item_blocks, residual, params.factors, params.factor_reg,
+                                         rounds, params.seed, step, None if warm is None else warm.item_factors)
+        return cls(mean, user_bias, item_bias, taste, user_factors, item_factors, user_blocks, item_blocks)
+
+    def blend_weights(self, held_out: IndexedRatings, features: np.ndarray) -> np.ndarray:
+        """Non-negative least-squares weights of (tastes, factors) that best predict held-out residuals of the
+        biases; (0, 0) when there is nothing to learn from."""
+        from scipy.optimize import nnls
+
+        if len(held_out.value) < 2:
+            return np.zeros(2, np.float32)
+        residual = held_out.value - self.mean - self.user_bias[held_out.user] - self.item_bias[held_out.item]
+        parts = np.column_stack([row_dots(self.taste, features, held_out.user, held_out.item),
+                                 row_dots(self.user_factors, self.item_factors, held_out.user, held_out.item)])
+        weights, _ = nnls(parts.astype(np.float64), residual.astype(np.float64))
+        return weights.astype(np.float32)

@@ -1,15 +1,19 @@
 """Hybrid recommender: content similarity (TF-IDF) blended with predicted ratings (biases, tastes, latent factors).
 
 Predicted rating of user u for title i (0.5-5):
-    mean + user_bias[u] + title_bias[i] + taste_weight * taste[u] . features[i] + factor_weight * p[u] . q[i]
+    mean + user_bias[u] + title_bias[i] + w_taste * taste[u] . features[i] + w_factors * p[u] . q[i]
 where `features` are the title's genre words (TF-IDF, SVD-reduced) and platform, `taste` a per-user ridge
-regression of the user's residuals on them, and p, q latent factors fitted by ALS on the same residuals.
+regression of the user's residuals on them, and p, q latent factors fitted by ALS on the same residuals. The blend
+weights w are learned by every fit ("probe blending"): the parts are fitted without a validation slice of the
+ratings, the weights are the non-negative least-squares fit of that slice's residuals, and the parts are then
+fitted again on all ratings. A part that predicts nothing on new ratings (noise) gets a weight near zero.
 `recommend(u, a)` ranks the `candidates` titles most similar to the chosen title a (TF-IDF cosine), so every
-recommendation is related to it, by a score (0-1, weights scaled to sum to one):
-    similarity_weight * cos(a, i) + rating_weight * (predicted - 0.5) / 4.5
-    + profile_weight * cos(profile[u], features[i]) + popularity_weight * popularity[i]
+recommendation is related to it (similarity selects the candidates; it is not a weight of the score), by a score
+(0-1, weights scaled to sum to one):
+    rating_weight * (predicted - 0.5) / 4.5 + profile_weight * cos(profile[u], features[i])
+    + popularity_weight * popularity[i]
 A new user gets new_user_similarity_weight * cos(a, i) + the rest * (popularity and the title's mean rating).
-All weights are the ones `python -m core.evaluate --tune` chose on a validation split of the real data.
+These ranking weights are the ones `python -m core.evaluate --tune` chose on a validation split of the real data.
 """
 
 from __future__ import annotations
@@ -32,9 +36,9 @@ from core.errors import InvalidQuery, NotFound
 from core.locks import file_lock
 from core.progress import Progress
 from core.text import quoted
-from core.ratings_model import IndexedRatings, RowBlocks, als, fit_biases
+from core.ratings_model import IndexedRatings, RatingParts, subset, validation_mask
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 RATING_RANGE = (0.5, 5.0)
 MAX_K = 100
 MAX_USER_ID = 2**31 - 1  # user ids are 32-bit in the processed data
@@ -43,7 +47,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Params:
-    """Hyper-parameters; the defaults are the tuned ones (see the module docstring)."""
+    """Hyper-parameters: the model's sizes and regularisation, and the ranking weights `--tune` chose."""
 
     bias_reg: float = 5.0
     taste_reg: float = 3.0
@@ -51,9 +55,8 @@ class Params:
     factors: int = 32
     factor_reg: float = 20.0
     iterations: int = 10
-    taste_weight: float = 0.798
-    factor_weight: float = 0.431
-    similarity_weight: float = 0.0
+    validation: float = 0.1  # share of the ratings the blend weights are learned on
+    refit_iterations: int = 3  # ALS rounds on all ratings, from the factors fitted without the validation slice
     rating_weight: float = 0.2
     profile_weight: float = 0.5
     popularity_weight: float = 0.3
@@ -135,7 +138,8 @@ class HybridRecommender:
         self.fitted = False
 
     # ------------------------------------------------------------------ fitting
-    FIT_STAGES = ["content index", "rating biases", "tastes", "latent factors", "user profiles"]
+    FIT_STAGES = ["content index", "rating parts", "blend weights", "rating parts on all ratings",
+                  "user profiles"]
 
     def fit(self, titles: pd.DataFrame, ratings: pd.DataFrame, progress: Progress | None = None) -> HybridRecommender:
         """Fit on processed titles and (any subset of the) processed ratings, as the ETL writes them."""
@@ -145,24 +149,22 @@ class HybridRecommender:
             self._set_titles(titles)
             self.content = ContentIndex.build(titles)
             self.features = taste_features(titles, p.genre_dims, p.seed)
-        with progress.stage("rating biases"):
             data = index_ratings(ratings, pd.Index(self.title_ids))
             if len(data.value) == 0:
                 raise InvalidQuery("no rating refers to a title of the catalogue: nothing to fit")
-            n_titles = len(self.title_ids)
             self.user_ids = data.user_ids
-            self.mean, self.user_bias, self.item_bias = fit_biases(data, n_titles, p.bias_reg, p.bias_reg)
-            residual = data.value - self.mean - self.user_bias[data.user] - self.item_bias[data.item]
-        with progress.stage("tastes"):
-            user_blocks = RowBlocks(data.user, data.item, len(self.user_ids), n_titles)
-            item_blocks = RowBlocks(data.item, data.user, n_titles, len(self.user_ids))
-            self.taste = user_blocks.solve(self.features, residual, p.taste_reg)
-        with progress.stage("latent factors", total=p.iterations, unit="iterations"):
-            self.user_factors, self.item_factors = als(user_blocks, item_blocks, residual, p.factors,
-                                                       p.factor_reg, p.iterations, p.seed, progress.advance)
+        held_out = validation_mask(len(data.value), p.validation, p.seed)
+        with progress.stage("rating parts", total=p.iterations + 2, unit="steps"):
+            parts = RatingParts.fit(subset(data, ~held_out), self.features, p, progress.advance)
+        with progress.stage("blend weights"):
+            self.blend_weights = parts.blend_weights(subset(data, held_out), self.features)
+        with progress.stage("rating parts on all ratings", total=p.refit_iterations + 2, unit="steps"):
+            parts = RatingParts.fit(data, self.features, p, progress.advance, warm=parts)
+        self.mean, self.user_bias, self.item_bias = parts.mean, parts.user_bias, parts.item_bias
+        self.taste, self.user_factors, self.item_factors = parts.taste, parts.user_factors, parts.item_factors
         with progress.stage("user profiles"):
-            self._set_rated(data, user_blocks.counts)
-            self.item_counts = item_blocks.counts.astype(np.int32)
+            self._set_rated(data, parts.user_blocks.counts)
+            self.item_counts = parts.item_blocks.counts.astype(np.int32)
             self._finish()
         return self
 
@@ -240,8 +242,9 @@ class HybridRecommender:
         item, user = self.title_row(title_id), self.user_row(user_id)
         value = self.mean + self.item_bias[item]
         if user is not None:
-            value += (self.user_bias[user] + self.params.taste_weight * self.taste[user] @ self.features[item]
-                      + self.params.factor_weight * self.user_factors[user] @ self.item_factors[item])
+            taste_weight, factor_weight = self.blend_weights
+            value += (self.user_bias[user] + taste_weight * self.taste[user] @ self.features[item]
+                      + factor_weight * self.user_factors[user] @ self.item_factors[item])
         return round(float(np.clip(value, *RATING_RANGE)), 4)
 
     def predict_rows(self, users: np.ndarray, items: np.ndarray, part: str = "hybrid") -> np.ndarray:
@@ -250,21 +253,20 @@ class HybridRecommender:
         safe = np.where(known, users, 0)
         value = self.mean + self.item_bias[items] + np.where(known, self.user_bias[safe], 0)
         if part in ("ratings", "hybrid"):
-            weight = self.params.factor_weight if part == "hybrid" else 1.0
+            weight = self.blend_weights[1] if part == "hybrid" else 1.0
             value += weight * known * np.einsum("nk,nk->n", self.user_factors[safe], self.item_factors[items])
         if part == "hybrid":
-            value += self.params.taste_weight * known * np.einsum("nk,nk->n", self.taste[safe],
-                                                                  self.features[items])
+            value += self.blend_weights[0] * known * np.einsum("nk,nk->n", self.taste[safe], self.features[items])
         return np.clip(value, *RATING_RANGE).astype(np.float32)
 
     def predict_all(self, user_rows: np.ndarray, part: str = "hybrid") -> np.ndarray:
         """Predicted ratings of known users (rows) for every title, as a (users, titles) array."""
         value = self.mean + self.item_bias[None, :] + self.user_bias[user_rows][:, None]
         if part in ("ratings", "hybrid"):
-            weight = self.params.factor_weight if part == "hybrid" else 1.0
+            weight = self.blend_weights[1] if part == "hybrid" else 1.0
             value = value + weight * (self.user_factors[user_rows] @ self.item_factors.T)
         if part == "hybrid":
-            value = value + self.params.taste_weight * (self.taste[user_rows] @ self.features.T)
+            value = value + self.blend_weights[0] * (self.taste[user_rows] @ self.features.T)
         return np.clip(value, *RATING_RANGE).astype(np.float32)
 
     def components(self, user_rows: np.ndarray, anchors: np.ndarray | None) -> dict[str, np.ndarray]:
@@ -284,8 +286,7 @@ class HybridRecommender:
     def score_weights(self) -> dict[str, float]:
         """Weights of the recommendation score's parts, scaled to sum to one (so the score stays within 0-1)."""
         p = self.params
-        weights = {"similarity": p.similarity_weight, "rating": p.rating_weight, "profile": p.profile_weight,
-                   "popularity": p.popularity_weight}
+        weights = {"rating": p.rating_weight, "profile": p.profile_weight, "popularity": p.popularity_weight}
         total = sum(weights.values()) or 1.0
         return {name: value / total for name, value in weights.items()}
 
@@ -300,7 +301,7 @@ class HybridRecommender:
         predicted = self.predict_all(np.array([user]))[0]
         user_part = (weights["rating"] * scale_rating(predicted) + weights["popularity"] * self.popularity
                      + weights["profile"] * np.clip(self.unit_features @ self.profiles[user], 0, 1))
-        score = user_part + weights["similarity"] * similarity
+        score = user_part
         excluded = np.append(self.rated_rows(user), anchor)
         rows = self._pick(score, similarity, excluded, k)
         return [self._record(row, anchor, score[row], predicted[row], similarity[row], None) for row in rows]
@@ -383,7 +384,7 @@ class HybridRecommender:
         return " · ".join(parts)
 
     # ------------------------------------------------------------------ saving
-    ARRAYS = ("title_ids", "user_ids", "user_bias", "item_bias", "taste", "features", "user_factors",
+    ARRAYS = ("title_ids", "user_ids", "user_bias", "item_bias", "taste", "features", "user_factors", "blend_weights",
               "item_factors", "rated_indptr", "rated_items", "rated_values", "profiles", "item_counts")
 
     def save(self, path: str | os.PathLike) -> Path:
@@ -429,8 +430,9 @@ _LOCK = threading.Lock()
 _LOADED: dict[Path, HybridRecommender] = {}
 MODEL_STAGES = ["reading ratings for the model", *HybridRecommender.FIT_STAGES, "saving the model"]
 # Seconds per million ratings of each stage, measured on the real data (11M ratings, 2 cores): for estimates only.
-FIT_SECONDS_PER_MILLION = {"reading ratings for the model": 0.02, "content index": 0.2, "rating biases": 0.25,
-                           "tastes": 0.8, "latent factors": 2.5, "user profiles": 0.07, "saving the model": 0.02}
+FIT_SECONDS_PER_MILLION = {"reading ratings for the model": 0.02, "content index": 0.3, "rating parts": 2.6,
+                           "blend weights": 0.02, "rating parts on all ratings": 1.8, "user profiles": 0.07,
+                           "saving the model": 0.02}
 
 
 def expected_fit_seconds(n_ratings: int) -> dict[str, float]:

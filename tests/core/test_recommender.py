@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from core.errors import InvalidQuery, NotFound
+from core.ratings_model import IndexedRatings, RatingParts
 from core.recommender import HybridRecommender, load_recommender, model_path, verdict
 
 # Four genre groups; descriptions share words inside a group only.
@@ -257,6 +258,52 @@ def test_load_recommender_saves_then_reloads(demo_catalog):
     user = int(demo_catalog.users["user_id"].iloc[0])
     title = str(demo_catalog.titles["id"].iloc[0])
     assert loaded.predict(user, title) == model.predict(user, title)
+
+
+# ---------------------------------------------------------------------------------------------- learned blend
+def test_blend_weights_follow_what_predicts_held_out_ratings():
+    rng = np.random.default_rng(0)
+    n_users, n_items, dims = 300, 40, 3
+    features = rng.normal(size=(n_items, dims)).astype(np.float32)
+    taste = rng.normal(size=(n_users, dims)).astype(np.float32)
+    user, item = rng.integers(0, n_users, 20_000).astype(np.int32), rng.integers(0, n_items, 20_000).astype(np.int32)
+    value = (3 + np.einsum("nk,nk->n", taste[user], features[item]) + rng.normal(0, 0.1, len(user))).astype(np.float32)
+    held_out = IndexedRatings(user, item, value, np.arange(n_users))
+    noise_factors = rng.normal(size=(n_users, 2)).astype(np.float32), rng.normal(size=(n_items, 2)).astype(np.float32)
+    parts = RatingParts(3.0, np.zeros(n_users, np.float32), np.zeros(n_items, np.float32), taste, *noise_factors,
+                        None, None)
+    useful, useless = parts.blend_weights(held_out, features)
+    assert abs(useful - 1) < 0.02 and useless < 0.02  # the part that predicts gets its weight; noise gets none
+    assert parts.blend_weights(IndexedRatings(user[:1], item[:1], value[:1], np.arange(n_users)), features).tolist() \
+        == [0.0, 0.0]
+
+
+def null_signal_catalog(tmp_path_factory):
+    """The demo catalogues with ratings that are user bias + noise only (nothing about titles to learn)."""
+    from core.catalog import processed_catalog
+    from core.demo import generate_demo_raw
+
+    raw = generate_demo_raw(tmp_path_factory.mktemp("null") / "raw", signal=False)
+    return processed_catalog(raw, "null-signal demo")
+
+
+def hold_out_errors(catalog) -> dict[str, dict]:
+    """Hold-out RMSE/MAE of the baselines and the hybrid (core.evaluate's split) on a catalog."""
+    from core.evaluate import rating_metrics, split_ratings
+
+    train, test = split_ratings(catalog.ratings(["user_id", "id", "rating"]))
+    return rating_metrics(HybridRecommender().fit(catalog.titles, train), train, test)
+
+
+def test_no_worse_than_biases_when_titles_carry_no_signal(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("STREAMING_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    errors = hold_out_errors(null_signal_catalog(tmp_path_factory))
+    assert abs(errors["hybrid"]["rmse"] - errors["biases"]["rmse"]) <= 0.002, errors
+
+
+def test_with_structure_the_hybrid_keeps_its_lead(demo_catalog):
+    errors = hold_out_errors(demo_catalog)
+    assert errors["hybrid"]["rmse"] < errors["ratings"]["rmse"] - 0.01 < errors["biases"]["rmse"] - 0.02, errors
 
 
 # ---------------------------------------------------------------------------------------------- real data
