@@ -153,8 +153,8 @@ class RatingParts:
     @classmethod
     def fit(cls, data: IndexedRatings, features: np.ndarray, params, step: Callable[[], None],
             warm: RatingParts | None = None) -> RatingParts:
-        """Fit every part (params: the recommender's Params); `warm`: start ALS from its title factors and run
-        params.refit_iterations rounds instead of params.iterations. `step` is called after each part/round."""
+        """Fit every part (params: the recommender's Params): params.iterations ALS rounds, or with `warm`
+        params.refit_iterations rounds from its title factors. `step` is called after each part and round."""
         n_users, n_items = len(data.user_ids), len(features)
         mean, user_bias, item_bias = fit_biases(data, n_items, params.bias_reg, params.bias_reg)
         residual = data.value - mean - user_bias[data.user] - item_bias[data.item]

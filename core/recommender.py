@@ -158,6 +158,7 @@ class HybridRecommender:
             parts = RatingParts.fit(subset(data, ~held_out), self.features, p, progress.advance)
         with progress.stage("blend weights"):
             self.blend_weights = parts.blend_weights(subset(data, held_out), self.features)
+            parts.user_blocks = parts.item_blocks = None  # only its title factors are used again: free the rest
         with progress.stage("rating parts on all ratings", total=p.refit_iterations + 2, unit="steps"):
             parts = RatingParts.fit(data, self.features, p, progress.advance, warm=parts)
         self.mean, self.user_bias, self.item_bias = parts.mean, parts.user_bias, parts.item_bias
