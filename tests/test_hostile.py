@@ -74,7 +74,7 @@ PROBES = {label: echo_probes(text) for label, text in {**HOSTILE_TEXT, **HOSTILE
 PAGE_PARAMS = {
     "/": ("platforms", "type", "years", "min_ratings"),
     "/queries": tuple(QUERIES_FIELDS),
-    "/recommend": ("user", "title", "k"),
+    "/recommend": ("user", "title", "k", "order"),
 }
 PAGE_CASES = [(path, param) for path, params in PAGE_PARAMS.items() for param in params]
 # The Location component whose `search` each page's URL-sync callback reads (the routing callback's, Dash
