@@ -31,13 +31,14 @@ def fit_child(data_dir: str | None) -> int:
     from core.recommender import HybridRecommender, model_path
 
     catalog = load_catalog(data_dir)
-    ratings = catalog.ratings(["user_id", "id", "rating"])
+    handed = [catalog.ratings(["user_id", "id", "rating"])]  # handed over to fit, as the app's build does
+    n_ratings = len(handed[0])
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
-    model = HybridRecommender().fit(catalog.titles, ratings)
+    model = HybridRecommender().fit(catalog.titles, handed.pop())
     fit_seconds = time.perf_counter() - started
     path = model.save(model_path(catalog.version_dir))
-    print(json.dumps({"fit_seconds": fit_seconds, "rss_before_fit_mb": rss_before, "ratings": len(ratings),
+    print(json.dumps({"fit_seconds": fit_seconds, "rss_before_fit_mb": rss_before, "ratings": n_ratings,
                       "users": len(model.user_ids), "titles": len(model.title_ids), "model_path": str(path),
                       "model_mb": path.stat().st_size / 2**20}))
     return 0

@@ -150,6 +150,7 @@ class HybridRecommender:
             self.content = ContentIndex.build(titles)
             self.features = taste_features(titles, p.genre_dims, p.seed)
             data = index_ratings(ratings, pd.Index(self.title_ids))
+            del ratings  # the caller may have handed its only reference over (fit_and_save)
             if len(data.value) == 0:
                 raise InvalidQuery("no rating refers to a title of the catalogue: nothing to fit")
             self.user_ids = data.user_ids
@@ -498,9 +499,9 @@ def fit_and_save(catalog, path: Path, progress: Progress | None = None) -> Hybri
     stop_sharing = progress.listen(ProgressFile(progress_path(catalog.version_dir)))
     try:
         with progress.stage("reading ratings for the model"):
-            ratings = catalog.ratings(["user_id", "id", "rating"])
-        model = HybridRecommender().fit(catalog.titles, ratings, progress)
-        del ratings
+            handed = [catalog.ratings(["user_id", "id", "rating"])]
+        # Handed over, not kept here: fit drops the frame once it is indexed (~0.5 GB less at the peak).
+        model = HybridRecommender().fit(catalog.titles, handed.pop(), progress)
         with progress.stage("saving the model"):
             try:
                 model.save(path)
