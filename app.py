@@ -22,6 +22,7 @@ from core.model_service import ModelService
 from core.progress import Progress
 from core.queries import query_index
 from layouts import page
+from layouts.state import view_cache
 
 log = logging.getLogger("streaming")
 LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s"
@@ -68,7 +69,9 @@ def create_app(data_dir: str | os.PathLike | None = None, model: str = "backgrou
     _restore_global_callbacks()
     app = Dash(__name__, title="Streaming Atlas", assets_folder=str(ASSETS_DIR), use_pages=True,
                pages_folder="", suppress_callback_exceptions=True, update_title=None, enable_mcp=False)
-    app.server.extensions["streaming"] = {"catalog": catalog, "model": service}
+    # Explore views go to a cache every worker and server shares (files, or Redis with $REDIS_URL), per data version.
+    app.server.extensions["streaming"] = {"catalog": catalog, "model": service,
+                                          "explore_views": view_cache(app.server, catalog.version_dir.name)}
     page.register_pages(catalog)
     app.layout = page.frame(catalog)
     register_api(app.server, lambda: catalog, lambda: service)

@@ -22,7 +22,7 @@ from layouts import ids
 from layouts.explore import (TOP_TITLES, default_state, headline_cards, parse_min_ratings, query_string,
                              state_from_query)
 from layouts.explore_charts import NO_MATCH, label
-from layouts.state import RecentViews, catalog, explore_views
+from layouts.state import ViewCache, catalog, explore_views
 from layouts.tables import TYPE_NAMES, display_text, frame_table, send_csv
 from layouts.urlstate import from_query_string, page_of
 
@@ -58,10 +58,11 @@ def blank_view(cat: Catalog, message: str, color: str, figure_text: str, theme: 
 
 
 def explore_view(cat: Catalog, platforms: object, content_type: object, years: object, theme: str | None,
-                 recent: RecentViews | None = None) -> ExploreView:
+                 cache: ViewCache | None = None) -> ExploreView:
     """Headline cards and every chart of the filtered catalogue, or empty charts with an inline message.
 
-    recent: where views of valid filters are kept, so a setting seen lately is not computed again.
+    cache: where views of valid filters are shared by every process (kept as JSON: a view from it holds plain
+    dicts and lists, which Dash sends as they are), keyed by the normalised filters and the theme.
     """
     try:
         filters = eda.make_filters(platforms, content_type, years, eda.year_bounds(cat.titles))
@@ -71,9 +72,10 @@ def explore_view(cat: Catalog, platforms: object, content_type: object, years: o
         return blank_view(cat, "Pick at least one platform to see the charts.", "warning", "No platform selected",
                           theme)
     theme = "dark" if theme == "dark" else "light"  # what the figures use: one view per theme
-    if recent is None:
+    if cache is None:
         return filtered_view(cat, filters, theme)
-    return recent.get((filters, theme), lambda: filtered_view(cat, filters, theme))
+    alert_, headlines, *figures = cache.get((filters, theme), lambda: filtered_view(cat, filters, theme).outputs())
+    return ExploreView(alert_, headlines, dict(zip(ids.EXPLORE_CHARTS, figures)))
 
 
 def filtered_view(cat: Catalog, filters: eda.Filters, theme: str) -> ExploreView:

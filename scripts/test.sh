@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Run the whole test suite on a fresh machine: installs what is missing (Python packages, Debian's Chromium
-# and its driver for the browser tests), then runs pytest. Extra arguments go to pytest.
+# and its driver for the browser tests, redis-server for the view-cache tests), then runs pytest. Extra
+# arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-    echo "installing Debian's chromium and chromium-driver for the browser tests..."
+# Debian packages the tests start: Chromium and its driver (browser tests), redis-server (the shared view cache).
+missing=""
+command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || missing="chromium chromium-driver"
+command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
+if [ -n "$missing" ]; then
+    echo "installing Debian's $missing for the tests..."
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+    # shellcheck disable=SC2086  # one word per package
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 
 exec python -m pytest "$@"

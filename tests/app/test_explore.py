@@ -13,14 +13,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from dash import html, no_update
-from plotly.utils import PlotlyJSONEncoder
 
 from callbacks import explore as cb
 from core import eda
 from core.config import PLATFORMS
 from layouts import explore as panel
 from layouts import ids, tables
-from layouts.state import RecentViews
 from tests.app.components import find, text_of
 
 BOUNDS = (1920, 2021)
@@ -364,30 +362,3 @@ def test_browser_charts_filters_url_and_history(dash_duo, app, data, bounds):
     dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{len(data.titles):,}", timeout=10)
     assert urlparse(dash_duo.driver.current_url).query == ""
     assert dash_duo.get_logs() == []
-
-
-def test_recent_views_keep_the_last_few():
-    recent, made = RecentViews(2), []
-
-    def make(name):
-        made.append(name)
-        return {"view": name}
-
-    first = recent.get("a", lambda: make("a"))
-    assert recent.get("a", lambda: make("a")) is first and made == ["a"]
-    recent.get("b", lambda: make("b"))
-    recent.get("a", lambda: make("a"))  # used again: now the most recent
-    recent.get("c", lambda: make("c"))  # pushes out b, the least recently used
-    recent.get("a", lambda: make("a"))
-    recent.get("b", lambda: make("b"))
-    assert made == ["a", "b", "c", "b"]
-
-
-def test_explore_view_reuses_a_recent_view_of_the_same_filters_and_theme(data, bounds):
-    recent = RecentViews(4)
-    view = cb.explore_view(data, ["netflix", "hulu"], "all", list(bounds), "light", recent)
-    assert cb.explore_view(data, ["hulu", "netflix"], "all", list(bounds), None, recent) is view  # same filters
-    assert cb.explore_view(data, ["hulu", "netflix"], "all", list(bounds), "dark", recent) is not view
-    fresh = cb.explore_view(data, ["netflix", "hulu"], "all", list(bounds), "light")
-    assert json.dumps(fresh.outputs(), cls=PlotlyJSONEncoder) == json.dumps(view.outputs(), cls=PlotlyJSONEncoder)
-    assert cb.explore_view(data, [], "all", list(bounds), "light", recent).alert is not None  # never kept
