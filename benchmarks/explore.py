@@ -5,8 +5,9 @@
 Each call is the charts callback's whole body (headline cards and all ten figures, `callbacks.explore.explore_view`)
 followed by its JSON encoding as Dash sends it; the top-titles table callback is timed the same way. Filters are
 drawn like a user sets them: a non-empty set of platforms, a content type, and (two times in three) a release-year
-range. The app also keeps its last EXPLORE_VIEWS views (layouts.state.RecentViews); the random draws are timed
-without it, one revisited setting with it. Prints a markdown table and writes it to benchmarks/results/explore.md.
+range. The app also keeps the views it made in a shared cache (layouts.state.ViewCache); the random draws are
+timed without it, one revisited setting with its in-process form (`local_views`). Prints a markdown table and
+writes it to benchmarks/results/explore.md.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from callbacks.explore import explore_view, top_titles_view
 from benchmarks import report_on_catalog
 from core import Catalog, eda
 from core.config import PLATFORMS
-from layouts.state import EXPLORE_VIEWS, RecentViews
+from layouts.state import local_views
 
 RESULTS = Path(__file__).resolve().parent / "results" / "explore.md"
 
@@ -58,7 +59,7 @@ def run(catalog: Catalog, calls: int, seed: int) -> str:
     charts = [timed(lambda d=d: explore_view(catalog, *d).outputs()) for d in draws]
     default = [timed(lambda: explore_view(catalog, list(PLATFORMS), "all", list(bounds), "light").outputs())
                for _ in range(max(5, calls // 10))]
-    recent = RecentViews(EXPLORE_VIEWS)
+    recent = local_views()
     explore_view(catalog, list(PLATFORMS), "all", list(bounds), "light", recent)
     kept = [timed(lambda: explore_view(catalog, list(PLATFORMS), "all", list(bounds), "light", recent).outputs())
             for _ in range(max(5, calls // 10))]

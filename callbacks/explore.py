@@ -80,19 +80,19 @@ def explore_view(cat: Catalog, platforms: object, content_type: object, years: o
 
 def filtered_view(cat: Catalog, filters: eda.Filters, theme: str) -> ExploreView:
     """explore_view for valid filters with at least one platform."""
-    titles = eda.filter_titles(cat.titles, filters, eda.EDA_COLUMNS)
-    if titles.empty:
+    titles = eda.select(cat.titles, filters)
+    if not titles.mask.any():
         return blank_view(cat, "No titles match these filters: add platforms or content types, or widen the "
                                "release years.", "info", NO_MATCH, theme)
-    full, user_counts = cat.titles, eda.user_totals(cat.user_segments, filters)
+    user_counts = eda.user_totals(cat.user_segments, filters)
     figures = {
         ids.EXPLORE_CHART_TYPES: charts.types_figure(eda.titles_by_platform_type(titles), theme),
         ids.EXPLORE_CHART_RELEASES: charts.releases_figure(eda.releases_per_year(titles), theme),
         ids.EXPLORE_CHART_MINUTES: charts.minutes_figure(eda.movie_minutes(titles), theme),
         ids.EXPLORE_CHART_SEASONS: charts.seasons_figure(eda.show_seasons(titles), theme),
         ids.EXPLORE_CHART_MATURITY: charts.maturity_figure(eda.maturity_mix(titles), theme),
-        ids.EXPLORE_CHART_GENRES: charts.genres_figure(eda.top_genres(titles, catalogue=full), theme),
-        ids.EXPLORE_CHART_COUNTRIES: charts.countries_figure(eda.top_countries(titles, catalogue=full),
+        ids.EXPLORE_CHART_GENRES: charts.genres_figure(eda.top_genres(titles), theme),
+        ids.EXPLORE_CHART_COUNTRIES: charts.countries_figure(eda.top_countries(titles),
                                                              eda.known_country_share(titles), theme),
         ids.EXPLORE_CHART_SCORES: charts.scores_figure(eda.score_distribution(titles), eda.mean_scores(titles),
                                                        theme),
@@ -100,7 +100,7 @@ def filtered_view(cat: Catalog, filters: eda.Filters, theme: str) -> ExploreView
         ids.EXPLORE_CHART_USERS: charts.users_figure(eda.ratings_per_user(user_counts),
                                                      eda.top_user_share(user_counts), theme),
     }
-    return ExploreView(None, headline_cards(eda.headline(titles, user_counts), len(full)), figures)
+    return ExploreView(None, headline_cards(eda.headline(titles, user_counts), len(cat.titles)), figures)
 
 
 def filters_sync(trigger: str | None, widgets: tuple, search: str | None, on_panel: bool,

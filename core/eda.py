@@ -3,11 +3,18 @@
 Every function is pure pandas/numpy over the processed frames of a ``Catalog`` (see ``core.etl``): ``titles``
 for everything about the catalogues, ``user_segments`` for the ratings-per-user long tail and ``activity`` for
 ratings over time; the 11M ratings are never read. Outputs keep the data's lower-case values (the UI title-cases
-them) and are small: a few hundred rows at most, ready to plot.
+them) and are small: a few hundred rows at most, as a ``Table`` (columns of plain values, ready to plot and encode).
 
 The filters (platforms, content type, release-year range) apply to every output: ``user_segments`` and
 ``activity`` sum the ratings per segment (platform, type, release year) of the rated titles, the very columns
 the filters select titles by, so a user's total under the filters is the sum of their kept segments.
+
+A filter change never filters the 23k-title frame: ``prepare`` (app start) turns the catalogue into numpy codes
+once (``TitleCodes``: platform, type, year, audience band, runtime, seasons, score, genre and country pairs), and
+each chart counts the kept titles' codes with ``np.bincount`` (``select`` gives the kept titles as a mask). The
+ratings summaries are cut into runs of one segment once: ``rating_activity`` sums a runs x months matrix, and
+``user_totals`` adds dense per-user sums kept at checkpoints of the runs (``UserSums``) to the few runs between
+them and the ends of the kept ranges.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from core.errors import InvalidQuery
 from core.queries import parse_content_type, parse_platform
 
 T = TypeVar("T")
+Table = dict[str, list]  # a chart's table: equal-length columns of plain values (pd.DataFrame(table) for a frame)
 _MEMO: dict[tuple[int, str], object] = {}
 CONTENT_TYPES: tuple[str, ...] = ("all", "movie", "tv show")
 # Audience bands of the maturity ratings, youngest first; codes not listed are "unrated".
@@ -112,38 +120,190 @@ def _whole(value: object) -> int:
 
 def kept_rows(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
     """Which rows of a frame with platform, type and release_year columns the filters keep (a boolean mask)."""
-    mask = frame["platform"].isin(list(filters.platforms)).to_numpy(dtype=bool)
-    if filters.content_type != "all":
-        mask = mask & (frame["type"] == filters.content_type).to_numpy(dtype=bool)
-    if filters.years is not None:
-        mask = mask & frame["release_year"].between(*filters.years).fillna(False).to_numpy(dtype=bool)
-    return mask
+    return _memo(frame, "keys", _keys).kept(filters)
 
 
 def kept_segment_rows(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
     """kept_rows of a large frame sorted by segment (see core.etl), decided once per run of rows in one segment."""
-    runs, lengths = _memo(frame, "segment_runs", _segment_runs)
-    return np.repeat(kept_rows(runs, filters), lengths)
+    runs = _runs(frame)
+    return np.repeat(runs.keys.kept(filters), runs.lengths)
 
 
-def _segment_runs(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """The runs of consecutive rows with equal platform, type and release_year: their values and lengths."""
-    codes = [pd.factorize(frame[column], use_na_sentinel=False)[0] for column in SEGMENT_COLUMNS]
+# ---------------------------------------------------------------------------------------------- indexes
+@dataclass(frozen=True)
+class Keys:
+    """Platform, type and release year of some rows as numpy codes (-1: missing): what the filters select by."""
+
+    platforms: tuple[str, ...]  # in PLATFORMS order, then others by name
+    platform: np.ndarray
+    types: tuple[str, ...]  # by name
+    kind: np.ndarray
+    year: np.ndarray  # float64, NaN when unknown
+
+    def kept(self, filters: Filters) -> np.ndarray:
+        """The rows the filters keep (a boolean mask)."""
+        allowed = np.array([p in filters.platforms for p in self.platforms] + [False])  # [-1]: no platform
+        mask = allowed[self.platform]
+        if filters.content_type != "all":
+            code = self.types.index(filters.content_type) if filters.content_type in self.types else -2
+            mask &= self.kind == code
+        if filters.years is not None:
+            mask &= (self.year >= filters.years[0]) & (self.year <= filters.years[1])
+        return mask
+
+
+def _codes(values: pd.Series, names: list[str]) -> np.ndarray:
+    """The position of each value in names (-1 for a missing or unlisted value)."""
+    return pd.Index(names).get_indexer(values.astype(object).where(values.notna(), None)).astype(np.int64)
+
+
+def _keys(frame: pd.DataFrame) -> Keys:
+    """The Keys of a frame's platform, type and release_year columns."""
+    known = list(PLATFORMS)
+    present = frame["platform"].dropna().astype(str).unique().tolist()
+    platforms = sorted(present, key=lambda p: (known.index(p) if p in known else len(known), p))
+    types = sorted(frame["type"].dropna().astype(str).unique().tolist())
+    year = frame["release_year"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    return Keys(tuple(platforms), _codes(frame["platform"], platforms), tuple(types), _codes(frame["type"], types),
+                year)
+
+
+@dataclass(frozen=True)
+class Runs:
+    """A frame cut into runs of consecutive rows of one segment: the runs' Keys, first rows and lengths."""
+
+    keys: Keys
+    starts: np.ndarray
+    lengths: np.ndarray
+
+
+def _runs(frame: pd.DataFrame) -> Runs:
+    """The runs of a (large) frame, found once per frame."""
+    return _memo(frame, "segment_runs", _segment_runs)
+
+
+def _segment_runs(frame: pd.DataFrame) -> Runs:
+    """The runs of consecutive rows with equal platform, type and release_year."""
+    codes = [_run_codes(frame[column]) for column in SEGMENT_COLUMNS]
     changed = np.zeros(len(frame), dtype=bool)
     changed[:1] = True
     for column in codes:
         changed[1:] |= column[1:] != column[:-1]
     starts = np.flatnonzero(changed)
-    return frame[SEGMENT_COLUMNS].iloc[starts].reset_index(drop=True), np.diff(np.append(starts, len(frame)))
+    runs = frame[SEGMENT_COLUMNS].iloc[starts].reset_index(drop=True)
+    return Runs(_keys(runs), starts, np.diff(np.append(starts, len(frame))))
+
+
+def _run_codes(values: pd.Series) -> np.ndarray:
+    """Integers equal where the values are equal (missing values included): cheap for categories and numbers."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy()
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return values.to_numpy(dtype=np.int64, na_value=np.iinfo(np.int64).min)
+    return pd.factorize(values, use_na_sentinel=False)[0]
+
+
+def _slices(runs: Runs, which: np.ndarray) -> np.ndarray:
+    """The row numbers of the chosen runs, in order."""
+    starts, lengths = runs.starts[which], runs.lengths[which]
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(int(lengths.sum()))
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """A comma-separated list column as (title row, value code) pairs; codes number the values by name."""
+
+    row: np.ndarray
+    code: np.ndarray
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TitleCodes:
+    """The catalogue's columns as numpy arrays, one entry per title: what every chart counts."""
+
+    keys: Keys
+    audience: np.ndarray  # position in AUDIENCES; -1 without a maturity rating
+    minutes: np.ndarray  # a movie's runtime in minutes (float64), NaN for shows and unknown runtimes
+    seasons: np.ndarray  # a show's seasons, -1 for movies and unknown seasons
+    score: np.ndarray  # float64, NaN when unrated
+    n_ratings: np.ndarray
+    country_known: np.ndarray
+    genres: Pairs
+    countries: Pairs
+
+
+def _title_codes(titles: pd.DataFrame) -> TitleCodes:
+    """TitleCodes of a titles frame."""
+    duration = titles["duration_int"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    unit = titles["duration_type"].astype(object).to_numpy()
+    kind = titles["type"].astype(object).to_numpy()
+    movie, show = (kind == "movie") & (unit == "min"), (kind == "tv show") & (unit == "season")
+    seasons = np.where(show & ~np.isnan(duration), np.nan_to_num(duration, nan=-1), -1).astype(np.int64)
+    audience = _codes(audience_of(titles["rating"]).where(titles["rating"].notna()), list(AUDIENCES))
+    return TitleCodes(
+        keys=_memo(titles, "keys", _keys), audience=audience, minutes=np.where(movie, duration, np.nan),
+        seasons=seasons,
+        score=titles["score"].to_numpy(dtype="float64", na_value=np.nan),
+        n_ratings=titles["n_ratings"].to_numpy(dtype="int64"),
+        country_known=titles["country"].fillna("").str.len().gt(0).to_numpy(dtype=bool),
+        genres=_pair_codes(titles, "listed_in"), countries=_pair_codes(titles, "country"))
+
+
+def _pair_codes(titles: pd.DataFrame, column: str) -> Pairs:
+    """Pairs of a list column, value codes in name order."""
+    pairs = _exploded(titles, column)
+    values = pairs[column].cat
+    names = np.asarray(values.categories, dtype=object)
+    order = np.argsort(names.astype(str), kind="stable")
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    return Pairs(pairs["row"].to_numpy(), rank[values.codes.to_numpy()], tuple(str(n) for n in names[order]))
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Some titles of a catalogue: its TitleCodes and which titles are kept. The chart functions take one (or a
+    frame of titles: all of them)."""
+
+    codes: TitleCodes
+    mask: np.ndarray
+
+    def platform(self) -> np.ndarray:
+        """The platform code of each kept title."""
+        return self.codes.keys.platform[self.mask]
+
+    def names(self, codes: np.ndarray) -> list[str]:
+        """Platform names of platform codes."""
+        return [self.codes.keys.platforms[c] for c in codes]
+
+
+def select(titles: pd.DataFrame, filters: Filters) -> Selection:
+    """The titles the filters keep, as a Selection of the catalogue (its codes built once)."""
+    codes = _memo(titles, "title_codes", _title_codes)
+    return Selection(codes, codes.keys.kept(filters))
+
+
+def _selection(titles: pd.DataFrame | Selection) -> Selection:
+    """A Selection as is; a frame as the Selection of all its titles."""
+    if isinstance(titles, Selection):
+        return titles
+    return Selection(_memo(titles, "title_codes", _title_codes), np.ones(len(titles), dtype=bool))
 
 
 def prepare(titles: pd.DataFrame, *summaries: pd.DataFrame) -> None:
-    """Build the memoised indexes now (app start), not on a user's first request: the catalogue's genre and country
-    lists split once, and the segment runs of the summary frames (user_segments, activity)."""
-    for column in ("listed_in", "country"):
-        _catalogue_pairs(titles, column)
+    """Build the memoised indexes now (app start), not on a user's first request: the catalogue's codes (genre and
+    country lists split once), the segment runs of the summary frames and their per-segment sums."""
+    _memo(titles, "title_codes", _title_codes)
     for frame in summaries:
-        _memo(frame, "segment_runs", _segment_runs)
+        _runs(frame)
+        if "user_row" in frame.columns:
+            _memo(frame, "user_sums", _user_sums)
+        else:
+            _memo(frame, "months", _monthly)
 
 
 def filter_titles(titles: pd.DataFrame, filters: Filters, columns: list[str] | None = None) -> pd.DataFrame:
@@ -164,80 +324,197 @@ class Headline(TypedDict):
     rated_titles: int
 
 
+CHECKPOINT_ROWS = 80_000  # user_segments rows between two dense per-user sums (~60 of them on the real data: 28 MB)
+
+
+@dataclass(frozen=True)
+class UserSums:
+    """Per-user sums of user_segments, kept dense (float32, users as columns) at checkpoints of its runs sorted by
+    segment: dense[k] sums the runs order[:at[k]]. The kept runs of any filters form a few ranges of that order,
+    and a range's sum is a difference of the nearest checkpoints plus the few runs between them and its ends."""
+
+    order: np.ndarray  # run numbers sorted by platform, type and release year
+    rows: np.ndarray  # rows of user_segments before each position of `order` (len(order) + 1 values)
+    at: np.ndarray  # positions in `order` with a dense sum, ascending (0 and len(order) included)
+    dense: np.ndarray  # len(at) x users, float32 (whole numbers well below 2**24: exact)
+
+
+def _user_sums(user_segments: pd.DataFrame) -> UserSums:
+    """UserSums of a user_segments frame."""
+    runs = _runs(user_segments)
+    keys = runs.keys
+    order = np.lexsort((np.nan_to_num(keys.year, nan=np.inf), keys.kind, keys.platform))
+    rows = np.concatenate([[0], np.cumsum(runs.lengths[order])])
+    group = keys.platform[order] * (len(keys.types) + 1) + keys.kind[order]
+    edges = np.flatnonzero(np.diff(group)) + 1  # group boundaries are always checkpoints
+    spaced = np.searchsorted(rows, np.arange(CHECKPOINT_ROWS, rows[-1], CHECKPOINT_ROWS))
+    at = np.unique(np.concatenate([[0, len(order)], edges, spaced]))
+    users = int(user_segments["user_row"].max()) + 1 if len(user_segments) else 0
+    dense, total = np.zeros((len(at), users), dtype=np.float32), np.zeros(users)
+    for k in range(1, len(at)):
+        total += _per_user(user_segments, _slices(runs, order[at[k - 1]:at[k]]), None, users)
+        dense[k] = total
+    return UserSums(order, rows, at, dense)
+
+
+def _per_user(user_segments: pd.DataFrame, rows: np.ndarray, sign: np.ndarray | None, users: int) -> np.ndarray:
+    """Ratings per user (float64, by user_row) of some rows, each times its sign when given."""
+    counts = user_segments["n_ratings"].to_numpy()[rows].astype(np.float64)
+    if sign is not None:
+        counts *= sign
+    per_user = np.bincount(user_segments["user_row"].to_numpy()[rows], weights=counts, minlength=users)
+    return per_user.astype(np.float64, copy=False)  # an empty bincount is int64
+
+
 def user_totals(user_segments: pd.DataFrame, filters: Filters) -> np.ndarray:
-    """How many of the kept titles each user rated, for every user who rated one (in no particular order)."""
+    """How many of the kept titles each user rated, for every user who rated one (by user_row)."""
     if filters.is_default():  # the first page and every reset: computed once
-        return _memo(user_segments, "user_totals", lambda frame: _totals(frame, None))
-    return _totals(user_segments, kept_segment_rows(user_segments, filters))
+        return _memo(user_segments, "user_totals", lambda frame: _read_only(_totals(frame, Filters())))
+    return _read_only(_totals(user_segments, filters))
 
 
-def _totals(user_segments: pd.DataFrame, mask: np.ndarray | None) -> np.ndarray:
-    """user_totals over the rows of a mask (None: every row); read-only."""
-    rows = user_segments["user_row"].to_numpy()
-    counts = user_segments["n_ratings"].to_numpy()
-    if mask is not None:
-        rows, counts = rows[mask], counts[mask]
-    per_user = np.bincount(rows, weights=counts)  # user_row numbers the users densely: a short array
-    totals = per_user[per_user > 0].astype(np.int64)
-    totals.flags.writeable = False
-    return totals
+def _totals(user_segments: pd.DataFrame, filters: Filters) -> np.ndarray:
+    """user_totals, computed from the checkpoints nearest to the ends of the kept ranges of runs."""
+    runs, sums = _runs(user_segments), _memo(user_segments, "user_sums", _user_sums)
+    coef, sign = _range_terms(sums, runs.keys.kept(filters)[sums.order])
+    which = np.flatnonzero(sign[:-1])
+    rows = _slices(runs, sums.order[which])
+    weights = np.repeat(sign[which], runs.lengths[sums.order[which]])
+    per_user = _per_user(user_segments, rows, weights, sums.dense.shape[1]) + _dense_sum(sums, coef)
+    return np.rint(per_user[per_user > 0.5]).astype(np.int64)
 
 
-def headline(titles: pd.DataFrame, user_counts: np.ndarray) -> Headline:
+def _range_terms(sums: UserSums, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sum over the kept runs (in sorted order) as (a coefficient per checkpoint, a sign per sorted run)."""
+    edges = np.diff(np.concatenate([[False], kept, [False]]).astype(np.int8))
+    ends = np.flatnonzero(edges)  # positions where a kept range starts (+1) or stops (-1)
+    coef, sign = np.zeros(len(sums.at)), np.zeros(len(sums.order) + 1)
+    for end, direction in zip(ends.tolist(), edges[ends].tolist()):
+        k = _nearest(sums, end)
+        coef[k] -= direction  # a range's sum: dense[stop] - dense[start], each corrected by the runs between
+        first, last = sorted((int(sums.at[k]), end))
+        sign[first:last] += -direction if sums.at[k] < end else direction
+    return coef, sign
+
+
+def _dense_sum(sums: UserSums, coef: np.ndarray) -> np.ndarray:
+    """The checkpoints' dense sums times their coefficients (+-1 but where a checkpoint ends several ranges)."""
+    dense = np.zeros(sums.dense.shape[1], dtype=np.float32)
+    for k in np.flatnonzero(coef).tolist():
+        if abs(coef[k]) == 1:
+            (np.add if coef[k] > 0 else np.subtract)(dense, sums.dense[k], out=dense)
+        else:
+            dense += np.float32(coef[k]) * sums.dense[k]
+    return dense
+
+
+def _nearest(sums: UserSums, position: int) -> int:
+    """The checkpoint with the fewest rows between it and a position of the sorted runs."""
+    k = int(np.searchsorted(sums.at, position))
+    candidates = [c for c in (k - 1, k) if 0 <= c < len(sums.at)]
+    return min(candidates, key=lambda c: abs(int(sums.rows[sums.at[c]]) - int(sums.rows[position])))
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    """The array, made read-only."""
+    values.flags.writeable = False
+    return values
+
+
+def headline(titles: pd.DataFrame | Selection, user_counts: np.ndarray) -> Headline:
     """Titles, ratings and mean score of (filtered) titles; users: the user_totals of the same filters."""
-    scores = titles["score"].dropna()
-    return Headline(titles=int(len(titles)), users=int(len(user_counts)), ratings=int(titles["n_ratings"].sum()),
+    sel = _selection(titles)
+    score = sel.codes.score[sel.mask]
+    scores = score[~np.isnan(score)]
+    return Headline(titles=int(sel.mask.sum()), users=int(len(user_counts)),
+                    ratings=int(sel.codes.n_ratings[sel.mask].sum()),
                     mean_score=round(float(scores.mean()), 4) if len(scores) else None,
                     rated_titles=int(len(scores)))
 
 
 # ---------------------------------------------------------------------------------------------- charts
-def titles_by_platform_type(titles: pd.DataFrame) -> pd.DataFrame:
+def _count(first: np.ndarray, second: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A first x second matrix of how often each pair of codes occurs."""
+    return np.bincount(first * shape[1] + second, minlength=shape[0] * shape[1]).reshape(shape)
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """100 * part / whole, rounded to 2 decimals."""
+    return np.round(100 * part / whole, 2)
+
+
+def _table(**columns: object) -> Table:
+    """A Table of columns given as lists or arrays (numbers become plain Python values)."""
+    return {name: values.tolist() if isinstance(values, np.ndarray) else list(values)
+            for name, values in columns.items()}
+
+
+def _empty(*names: str) -> Table:
+    """A Table without rows."""
+    return {name: [] for name in names}
+
+
+def titles_by_platform_type(titles: pd.DataFrame | Selection) -> Table:
     """Titles per platform and type, with each count's share of its platform (%)."""
-    counts = titles.groupby(["platform", "type"], observed=True).size().rename("titles").reset_index()
-    totals = counts.groupby("platform")["titles"].transform("sum")
-    counts["share"] = (100 * counts["titles"] / totals).round(2)
-    return _by_platform(counts, ["type"])
+    sel = _selection(titles)
+    keys = sel.codes.keys
+    kind = keys.kind[sel.mask]
+    counts = _count(sel.platform()[kind >= 0], kind[kind >= 0], (len(keys.platforms), len(keys.types)))
+    platform, kind = np.nonzero(counts)
+    return _table(platform=sel.names(platform), type=[keys.types[k] for k in kind], titles=counts[platform, kind],
+                  share=_share(counts[platform, kind], counts.sum(axis=1)[platform]))
 
 
-def releases_per_year(titles: pd.DataFrame) -> pd.DataFrame:
+def releases_per_year(titles: pd.DataFrame | Selection) -> Table:
     """Titles per release year and platform, every year from the first to the last release (zeros included)."""
-    frame = titles.dropna(subset=["release_year"])
-    if frame.empty:
-        return pd.DataFrame({"platform": pd.Series(dtype="str"), "release_year": pd.Series(dtype="int64"),
-                             "titles": pd.Series(dtype="int64")})
-    counts = frame.groupby(["platform", frame["release_year"].astype("int64")], observed=True).size()
-    years = range(int(frame["release_year"].min()), int(frame["release_year"].max()) + 1)
-    grid = pd.MultiIndex.from_product([sorted(frame["platform"].unique()), years], names=["platform", "release_year"])
-    counts = counts.reindex(grid, fill_value=0).rename("titles").reset_index()
-    return _by_platform(counts, ["release_year"])
+    sel = _selection(titles)
+    year = sel.codes.keys.year[sel.mask]
+    known = ~np.isnan(year)
+    if not known.any():
+        return _empty("platform", "release_year", "titles")
+    year = year[known].astype(np.int64)
+    first, span = int(year.min()), int(year.max() - year.min()) + 1
+    counts = _count(sel.platform()[known], year - first, (len(sel.codes.keys.platforms), span))
+    platforms = np.flatnonzero(counts.sum(axis=1))
+    return _table(platform=np.repeat(sel.names(platforms), span),
+                  release_year=np.tile(np.arange(first, first + span), len(platforms)),
+                  titles=counts[platforms].ravel())
 
 
-def movie_minutes(titles: pd.DataFrame) -> pd.DataFrame:
+def _by_code(codes: np.ndarray, values: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(code, its values in their order) for each code present, in code order."""
+    order = np.argsort(codes, kind="stable")
+    present, starts = np.unique(codes[order], return_index=True)
+    return list(zip(present.tolist(), np.split(values[order], starts[1:])))
+
+
+def movie_minutes(titles: pd.DataFrame | Selection) -> Table:
     """Per platform, box statistics of movie runtimes in minutes (whiskers: 5th and 95th percentiles)."""
-    movies = titles[(titles["type"] == "movie") & (titles["duration_type"] == "min")].dropna(subset=["duration_int"])
-    rows = []
-    for platform, minutes in movies.groupby("platform")["duration_int"]:
-        values = minutes.to_numpy(dtype="float64")
-        low, q1, median, q3, high = np.percentile(values, [5, 25, 50, 75, 95])
-        rows.append({"platform": platform, "movies": len(values), "low": low, "q1": q1, "median": median,
-                     "q3": q3, "high": high, "mean": round(float(values.mean()), 1)})
-    columns = ["platform", "movies", "low", "q1", "median", "q3", "high", "mean"]
-    return _by_platform(pd.DataFrame(rows, columns=columns), []) if rows else pd.DataFrame(columns=columns)
+    sel = _selection(titles)
+    minutes = sel.codes.minutes[sel.mask]
+    movies = ~np.isnan(minutes)
+    table = _empty("platform", "movies", "low", "q1", "median", "q3", "high", "mean")
+    for platform, values in _by_code(sel.platform()[movies], minutes[movies]):
+        stats = np.percentile(values, [5, 25, 50, 75, 95]).tolist()
+        row = [sel.codes.keys.platforms[platform], len(values), *stats, round(float(values.mean()), 1)]
+        for column, value in zip(table.values(), row):
+            column.append(value)
+    return table
 
 
-def show_seasons(titles: pd.DataFrame, cap: int = SEASON_CAP) -> pd.DataFrame:
+def show_seasons(titles: pd.DataFrame | Selection, cap: int = SEASON_CAP) -> Table:
     """Shows per number of seasons (cap and more in one bin) and platform, with each bin's share of the platform (%)."""
-    shows = titles[(titles["type"] == "tv show") & (titles["duration_type"] == "season")]
-    shows = shows.dropna(subset=["duration_int"])
-    if shows.empty:
-        return pd.DataFrame(columns=["platform", "seasons", "shows", "share", "label"])
-    seasons = shows["duration_int"].astype("int64").clip(upper=cap)
-    counts = (pd.DataFrame({"platform": shows["platform"].to_numpy(), "seasons": seasons.to_numpy()})
-              .groupby(["platform", "seasons"]).size().rename("shows").reset_index())
-    counts["share"] = (100 * counts["shows"] / counts.groupby("platform")["shows"].transform("sum")).round(2)
-    counts["label"] = counts["seasons"].astype(str).where(counts["seasons"] < cap, f"{cap}+")
-    return _by_platform(counts, ["seasons"])
+    sel = _selection(titles)
+    seasons = sel.codes.seasons[sel.mask]
+    shows = seasons >= 0
+    if not shows.any():
+        return _empty("platform", "seasons", "shows", "share", "label")
+    seasons = np.minimum(seasons[shows], cap)
+    counts = _count(sel.platform()[shows], seasons, (len(sel.codes.keys.platforms), int(seasons.max()) + 1))
+    platform, season = np.nonzero(counts)
+    return _table(platform=sel.names(platform), seasons=season, shows=counts[platform, season],
+                  share=_share(counts[platform, season], counts.sum(axis=1)[platform]),
+                  label=[str(s) if s < cap else f"{cap}+" for s in season.tolist()])
 
 
 def audience_of(ratings: pd.Series) -> pd.Series:
@@ -254,14 +531,15 @@ def audience_codes() -> dict[str, list[str]]:
     return codes
 
 
-def maturity_mix(titles: pd.DataFrame) -> pd.DataFrame:
+def maturity_mix(titles: pd.DataFrame | Selection) -> Table:
     """Titles per platform and audience band, with each band's share of the platform (%), youngest band first."""
-    codes = titles.groupby(["platform", "rating"], observed=True).size().rename("titles").reset_index()
-    codes["audience"] = audience_of(codes["rating"])
-    mix = codes.groupby(["platform", "audience"])["titles"].sum().reset_index()
-    mix["share"] = (100 * mix["titles"] / mix.groupby("platform")["titles"].transform("sum")).round(2)
-    mix["order"] = mix["audience"].map({name: i for i, name in enumerate(AUDIENCES)})
-    return _by_platform(mix, ["order"]).drop(columns="order")
+    sel = _selection(titles)
+    audience = sel.codes.audience[sel.mask]
+    rated = audience >= 0
+    counts = _count(sel.platform()[rated], audience[rated], (len(sel.codes.keys.platforms), len(AUDIENCES)))
+    platform, band = np.nonzero(counts)
+    return _table(platform=sel.names(platform), audience=[AUDIENCES[b] for b in band], titles=counts[platform, band],
+                  share=_share(counts[platform, band], counts.sum(axis=1)[platform]))
 
 
 def _exploded(titles: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -292,128 +570,149 @@ def _memo(frame: pd.DataFrame, name: str, compute: Callable[[pd.DataFrame], T]) 
     return _MEMO[key]
 
 
-def _pairs(titles: pd.DataFrame, column: str, catalogue: pd.DataFrame | None) -> pd.DataFrame:
-    """_exploded(titles, column), cut from the catalogue's memoised pairs when titles were filtered from it."""
-    if catalogue is None:
-        return _exploded(titles, column)
-    full = _catalogue_pairs(catalogue, column)
-    if titles is catalogue:
-        return full
-    kept = np.zeros(len(catalogue), dtype=bool)
-    kept[catalogue.index.get_indexer(titles.index)] = True
-    return full[kept[full["row"].to_numpy()]]
+def _pair_counts(sel: Selection, pairs: Pairs) -> np.ndarray:
+    """Platforms x values: how many kept titles of each platform list each value."""
+    kept = sel.mask[pairs.row]
+    platform = sel.codes.keys.platform[pairs.row[kept]]
+    return _count(platform, pairs.code[kept], (len(sel.codes.keys.platforms), len(pairs.names)))
 
 
-def _catalogue_pairs(catalogue: pd.DataFrame, column: str) -> pd.DataFrame:
-    """_exploded(catalogue, column), split once per catalogue."""
-    return _memo(catalogue, f"pairs:{column}", lambda frame: _exploded(frame, column))
+def _by_name(sel: Selection, codes: np.ndarray) -> list[int]:
+    """Platform codes ordered by platform name."""
+    return sorted(codes.tolist(), key=lambda c: sel.codes.keys.platforms[c])
 
 
-def top_genres(titles: pd.DataFrame, per_platform: int = 6, catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Share of each platform's titles (%) in the union of every platform's top genres, most common first.
-
-    catalogue: the unfiltered titles that `titles` was filtered from (same index); its genre lists are split once.
-    """
-    pairs = _pairs(titles, "listed_in", catalogue).rename(columns={"listed_in": "genre"})
-    if pairs.empty:
-        return pd.DataFrame(columns=["genre", "platform", "titles", "share"])
-    counts = pairs.groupby(["platform", "genre"], observed=True).size().rename("titles").reset_index()
-    counts["genre"] = counts["genre"].astype("str")
-    counts = counts.sort_values(["platform", "titles", "genre"], ascending=[True, False, True])
-    chosen = set(counts.groupby("platform").head(per_platform)["genre"])
-    order = counts[counts["genre"].isin(chosen)].groupby("genre")["titles"].sum().sort_values(ascending=False)
-    per = titles.groupby("platform").size()
-    counts = counts[counts["genre"].isin(chosen)].copy()
-    counts["share"] = (100 * counts["titles"] / counts["platform"].map(per)).round(2)
-    counts["rank"] = counts["genre"].map({g: i for i, g in enumerate(sorted(order.index, key=lambda g: (-order[g], g)))})
-    return counts.sort_values(["rank", "platform"]).drop(columns="rank").reset_index(drop=True)[
-        ["genre", "platform", "titles", "share"]]
+def top_genres(titles: pd.DataFrame | Selection, per_platform: int = 6) -> Table:
+    """Share of each platform's titles (%) in the union of every platform's top genres, most common first."""
+    sel = _selection(titles)
+    counts = _pair_counts(sel, sel.codes.genres)
+    chosen: set[int] = set()
+    for row in counts:  # ties: the alphabetically first genre (codes are in name order)
+        present = np.flatnonzero(row)
+        chosen.update(present[np.lexsort((present, -row[present]))][:per_platform].tolist())
+    totals = counts.sum(axis=0)
+    ranked = sorted(chosen, key=lambda g: (-totals[g], g))
+    per = np.bincount(sel.platform(), minlength=len(counts))
+    rows = [(sel.codes.genres.names[g], sel.codes.keys.platforms[p], int(counts[p, g]))
+            for g in ranked for p in _by_name(sel, np.flatnonzero(counts[:, g]))]
+    shares = [float(_share(n, per[sel.codes.keys.platforms.index(p)])) for _, p, n in rows]
+    return {**_columns(rows, ["genre", "platform", "titles"]), "share": shares}
 
 
-def top_countries(titles: pd.DataFrame, n: int = 10, catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Titles per platform in the n countries with most titles, most first; co-productions count for each country.
-
-    catalogue: as for top_genres.
-    """
-    pairs = _pairs(titles, "country", catalogue)
-    if pairs.empty:
-        return pd.DataFrame(columns=["country", "platform", "titles"])
-    counts = pairs.groupby(["country", "platform"], observed=True).size().rename("titles").reset_index()
-    counts["country"] = counts["country"].astype("str")
-    totals = counts.groupby("country")["titles"].sum()
-    chosen = sorted(totals.index, key=lambda c: (-totals[c], c))[:n]
-    counts = counts[counts["country"].isin(chosen)].copy()
-    counts["rank"] = counts["country"].map({c: i for i, c in enumerate(chosen)})
-    return counts.sort_values(["rank", "platform"]).drop(columns="rank").reset_index(drop=True)
+def _columns(rows: list[tuple], names: list[str]) -> Table:
+    """A Table of rows given as tuples."""
+    return {name: [row[i] for row in rows] for i, name in enumerate(names)}
 
 
-def known_country_share(titles: pd.DataFrame) -> float | None:
+def top_countries(titles: pd.DataFrame | Selection, n: int = 10) -> Table:
+    """Titles per platform in the n countries with most titles, most first; co-productions count for each country."""
+    sel = _selection(titles)
+    counts = _pair_counts(sel, sel.codes.countries)
+    totals = counts.sum(axis=0)
+    chosen = sorted(np.flatnonzero(totals).tolist(), key=lambda c: (-totals[c], c))[:n]
+    rows = [(sel.codes.countries.names[c], sel.codes.keys.platforms[p], int(counts[p, c]))
+            for c in chosen for p in _by_name(sel, np.flatnonzero(counts[:, c]))]
+    return _columns(rows, ["country", "platform", "titles"])
+
+
+def known_country_share(titles: pd.DataFrame | Selection) -> float | None:
     """Share of titles (%) with a known country; None without titles."""
-    if not len(titles):
+    sel = _selection(titles)
+    if not sel.mask.any():
         return None
-    return round(100 * float(titles["country"].fillna("").str.len().gt(0).mean()), 2)
+    return round(100 * float(sel.codes.country_known[sel.mask].mean()), 2)
 
 
-def score_distribution(titles: pd.DataFrame, width: float = SCORE_BIN) -> pd.DataFrame:
+def score_distribution(titles: pd.DataFrame | Selection, width: float = SCORE_BIN) -> Table:
     """Rated titles per score bin [start, start+width) and platform, with each bin's share of the platform (%)."""
-    rated = titles.dropna(subset=["score"])
-    if rated.empty:
-        return pd.DataFrame(columns=["platform", "start", "end", "mid", "titles", "share"])
-    start = np.floor(rated["score"].to_numpy(dtype="float64") / width) * width
-    counts = (pd.DataFrame({"platform": rated["platform"].to_numpy(), "start": np.round(start, 4)})
-              .groupby(["platform", "start"]).size().rename("titles").reset_index())
-    counts["end"] = (counts["start"] + width).round(4)
-    counts["mid"] = (counts["start"] + width / 2).round(4)
-    counts["share"] = (100 * counts["titles"] / counts.groupby("platform")["titles"].transform("sum")).round(2)
-    return _by_platform(counts, ["start"])[["platform", "start", "end", "mid", "titles", "share"]]
+    sel = _selection(titles)
+    score = sel.codes.score[sel.mask]
+    rated = ~np.isnan(score)
+    if not rated.any():
+        return _empty("platform", "start", "end", "mid", "titles", "share")
+    starts, bins = np.unique(np.round(np.floor(score[rated] / width) * width, 4), return_inverse=True)
+    counts = _count(sel.platform()[rated], bins, (len(sel.codes.keys.platforms), len(starts)))
+    platform, cell = np.nonzero(counts)
+    start = starts[cell]
+    return _table(platform=sel.names(platform), start=start, end=np.round(start + width, 4),
+                  mid=np.round(start + width / 2, 4), titles=counts[platform, cell],
+                  share=_share(counts[platform, cell], counts.sum(axis=1)[platform]))
 
 
-def mean_scores(titles: pd.DataFrame) -> pd.DataFrame:
+def mean_scores(titles: pd.DataFrame | Selection) -> Table:
     """Per platform: rated titles, mean and median title score."""
-    rated = titles.dropna(subset=["score"])
-    grouped = rated.groupby("platform")["score"]
-    stats = pd.DataFrame({"titles": grouped.size(), "mean": grouped.mean().round(4),
-                          "median": grouped.median().round(4)})
-    return _by_platform(stats.rename_axis("platform").reset_index(), [])
+    sel = _selection(titles)
+    score = sel.codes.score[sel.mask]
+    rated = ~np.isnan(score)
+    groups = _by_code(sel.platform()[rated], score[rated])
+    return _table(platform=[sel.codes.keys.platforms[p] for p, _ in groups], titles=[len(v) for _, v in groups],
+                  mean=[round(float(v.mean()), 4) for _, v in groups],
+                  median=[round(float(np.median(v)), 4) for _, v in groups])
 
 
-def rating_activity(activity: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Monthly:
+    """Ratings and their sum per run of an activity frame and month (runs x months matrices)."""
+
+    months: tuple[str, ...]
+    ratings: np.ndarray
+    sums: np.ndarray
+
+
+def _monthly(activity: pd.DataFrame) -> Monthly:
+    """Monthly of an activity frame."""
+    runs = _runs(activity)
+    month, months = pd.factorize(activity["month"], sort=True)
+    run = np.repeat(np.arange(len(runs.starts)), runs.lengths)
+    shape = (len(runs.starts), len(months))
+    flat = run * shape[1] + month
+    ratings = np.bincount(flat, weights=activity["n_ratings"].to_numpy(np.float64), minlength=shape[0] * shape[1])
+    sums = np.bincount(flat, weights=activity["rating_sum"].to_numpy(np.float64), minlength=shape[0] * shape[1])
+    return Monthly(tuple(months.tolist()), ratings.reshape(shape), sums.reshape(shape))
+
+
+def rating_activity(activity: pd.DataFrame, filters: Filters) -> Table:
     """Ratings of the kept titles per month and platform, with their mean (month as YYYY-MM), oldest first."""
-    kept = activity[kept_segment_rows(activity, filters)]
-    sums = kept.groupby(["month", "platform"], observed=True)[["n_ratings", "rating_sum"]].sum().reset_index()
-    out = sums.rename(columns={"n_ratings": "ratings"}).astype({"platform": "str", "ratings": "int64"})
-    out["mean_rating"] = out.pop("rating_sum") / out["ratings"]
-    return _by_platform(out, []).sort_values(["month"], kind="stable").reset_index(drop=True)
+    keys, monthly = _runs(activity).keys, _memo(activity, "months", _monthly)
+    kept = keys.kept(filters)
+    pick = np.zeros((len(keys.platforms), len(kept)))
+    pick[keys.platform[kept], np.flatnonzero(kept)] = 1.0
+    ratings, sums = (pick @ monthly.ratings).T, (pick @ monthly.sums).T  # months x platforms
+    month, platform = np.nonzero(ratings)
+    return _table(month=[monthly.months[m] for m in month.tolist()],
+                  platform=[keys.platforms[p] for p in platform.tolist()],
+                  ratings=ratings[month, platform].astype(np.int64),
+                  mean_rating=sums[month, platform] / ratings[month, platform])
 
 
-def ratings_per_user(user_counts: np.ndarray, edges: tuple[int, ...] = USER_BINS) -> pd.DataFrame:
+def ratings_per_user(user_counts: np.ndarray, edges: tuple[int, ...] = USER_BINS) -> Table:
     """Users per bin of their rating count [low, next low), with the bins' share of users and of all ratings (%).
 
     user_counts: each user's number of ratings (e.g. user_totals); users with none are not counted.
     """
     counts = np.asarray(user_counts, dtype="int64")
     counts = counts[counts > 0]
-    bins = np.searchsorted(np.asarray(edges), counts, side="right") - 1
-    binned = bins >= 0  # counts below the first edge are in no bin
+    users = np.bincount(counts)  # users per rating count
+    cut = np.clip(np.asarray([*edges, len(users)]), 0, len(users))
+    per_users = np.diff(np.concatenate([[0], np.cumsum(users)])[cut]).astype(np.int64)
+    per_ratings = np.diff(np.concatenate([[0], np.cumsum(users * np.arange(len(users)))])[cut]).astype(np.int64)
+    keep = np.flatnonzero((per_users > 0) & (np.asarray(edges) >= 0)).tolist()
     highs = [*edges[1:], None]
-    frame = pd.DataFrame({
-        "low": list(edges), "high": pd.array(highs, dtype="Int64"),
-        "users": np.bincount(bins[binned], minlength=len(edges)),
-        "ratings": np.bincount(bins[binned], weights=counts[binned], minlength=len(edges)).astype("int64")})
-    frame["label"] = [f"{lo:,}+" if hi is None else f"{lo:,}" if hi == lo + 1 else f"{lo:,}–{hi - 1:,}"
-                      for lo, hi in zip(edges, highs)]
-    frame["user_share"] = (100 * frame["users"] / max(len(counts), 1)).round(2)
-    frame["rating_share"] = (100 * frame["ratings"] / max(int(counts.sum()), 1)).round(2)
-    return frame[(frame["users"] > 0) & (frame["low"] >= 0)].reset_index(drop=True)
+    low, high = [edges[i] for i in keep], [highs[i] for i in keep]
+    return _table(low=low, high=high, users=per_users[keep], ratings=per_ratings[keep],
+                  label=[f"{lo:,}+" if hi is None else f"{lo:,}" if hi == lo + 1 else f"{lo:,}–{hi - 1:,}"
+                         for lo, hi in zip(low, high)],
+                  user_share=np.round(100 * per_users[keep] / max(len(counts), 1), 2),
+                  rating_share=np.round(100 * per_ratings[keep] / max(int(counts.sum()), 1), 2))
 
 
 def top_user_share(user_counts: np.ndarray, fraction: float = 0.1) -> float | None:
     """Share of all ratings (%) given by the most active `fraction` of users; None without ratings."""
-    counts = np.sort(np.asarray(user_counts, dtype="int64"))[::-1]
+    counts = np.asarray(user_counts, dtype="int64")
     if not len(counts) or counts.sum() == 0:
         return None
     top = max(1, int(round(fraction * len(counts))))
-    return round(100 * float(counts[:top].sum() / counts.sum()), 2)
+    return round(100 * float(np.partition(counts, len(counts) - top)[len(counts) - top:].sum() / counts.sum()), 2)
 
 
 def top_titles(titles: pd.DataFrame, n: int = 20, min_ratings: int = 100) -> pd.DataFrame:
@@ -425,10 +724,3 @@ def top_titles(titles: pd.DataFrame, n: int = 20, min_ratings: int = 100) -> pd.
     out = ranked[columns].reset_index(drop=True)
     out["score"] = out["score"].astype("float64").round(3)
     return out
-
-
-def _by_platform(frame: pd.DataFrame, then: list[str]) -> pd.DataFrame:
-    """Rows in platform order (amazon, disney, hulu, netflix), then by the given columns."""
-    order = frame["platform"].map({p: i for i, p in enumerate(PLATFORMS)})
-    return (frame.assign(_order=order).sort_values(["_order", *then]).drop(columns="_order")
-            .reset_index(drop=True))

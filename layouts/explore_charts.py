@@ -1,4 +1,5 @@
-"""Figures of the Explore panel: each takes a `core.eda` table and the theme and returns a themed Plotly figure.
+"""Figures of the Explore panel: each takes a `core.eda` Table (columns as lists) and the theme and returns a
+themed Plotly figure.
 
 Platforms keep their colours (`PLATFORM_COLORS`) and display names everywhere; data text is title-cased for
 display; an empty table gives `empty_figure` with a message saying why.
@@ -13,10 +14,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import pandas as pd
 import plotly.graph_objects as go
 
 from core import eda
+from core.eda import Table
 from layouts.figures import PLATFORM_COLORS, PLATFORM_LABELS, empty_figure, styled
 from layouts.tables import display_text
 
@@ -35,7 +36,13 @@ HATCH = {"shape": "/", "fgcolor": "rgba(255,255,255,0.85)", "solidity": 0.35}
 
 def label(platform: str) -> str:
     """A platform's display name."""
-    return PLATFORM_LABELS.get(platform, display_text(platform))
+    return PLATFORM_LABELS[platform] if platform in PLATFORM_LABELS else display_text(platform)
+
+
+@lru_cache(maxsize=4096)
+def name_text(value: str) -> str:
+    """display_text of a genre or country name (cached: the same few hundred names come back on every view)."""
+    return display_text(value)
 
 
 def color(platform: str) -> str:
@@ -49,9 +56,9 @@ def platform_order(platforms) -> list[str]:
     return sorted(dict.fromkeys(platforms), key=lambda p: (known.index(p) if p in known else len(known), p))
 
 
-def values(series: pd.Series) -> list:
-    """Plain Python values of a column, for the figure JSON."""
-    return series.tolist()
+def is_empty(table: Table) -> bool:
+    """True when a table has no rows."""
+    return not next(iter(table.values()), [])
 
 
 def figure(traces: list[dict], theme: str | None, show_legend: bool = True, legend_rows: int = 1, **layout) -> dict:
@@ -87,26 +94,33 @@ def _themed_layout(theme: str) -> dict:
     return styled(go.Figure(), theme).to_plotly_json()["layout"]
 
 
-def _platform_groups(table: pd.DataFrame):
-    """(platform, rows) pairs in platform order."""
-    for platform in platform_order(table["platform"]):
-        yield platform, table[table["platform"] == platform]
+def _groups(table: Table, by: str, columns: list[str]) -> dict[object, Table]:
+    """The table's rows grouped by one column's values (in order of appearance), as tables of some columns."""
+    rows: dict[object, list[int]] = {}
+    for i, key in enumerate(table[by]):
+        rows.setdefault(key, []).append(i)
+    return {key: {column: [table[column][i] for i in at] for column in columns} for key, at in rows.items()}
+
+
+def _platform_groups(table: Table, columns: list[str]) -> list[tuple[str, Table]]:
+    """(platform, its rows' columns as lists) pairs in platform order."""
+    groups = _groups(table, "platform", columns)
+    return [(platform, groups[platform]) for platform in platform_order(groups)]
 
 
 # ---------------------------------------------------------------------------------------------- charts
-def types_figure(table: pd.DataFrame, theme: str | None) -> dict:
+def types_figure(table: Table, theme: str | None) -> dict:
     """Titles per platform: movies solid, TV shows hatched, side by side."""
-    if table.empty:
+    if is_empty(table):
         return empty(NO_MATCH, theme)
-    traces = []
+    traces, kinds = [], _groups(table, "type", ["platform", "titles", "share"])
     for kind in ("movie", "tv show"):
-        part = table[table["type"] == kind]
-        if part.empty:
+        if kind not in kinds:
             continue
-        pattern = HATCH if kind == "tv show" else {"shape": ""}
+        part, pattern = kinds[kind], HATCH if kind == "tv show" else {"shape": ""}
         traces.append({
-            "type": "bar", "x": [label(p) for p in part["platform"]], "y": values(part["titles"]),
-            "name": TYPE_LABELS[kind], "legendgroup": kind, "showlegend": False, "customdata": values(part["share"]),
+            "type": "bar", "x": [label(p) for p in part["platform"]], "y": part["titles"],
+            "name": TYPE_LABELS[kind], "legendgroup": kind, "showlegend": False, "customdata": part["share"],
             "marker": {"color": [color(p) for p in part["platform"]], "pattern": pattern},
             "hovertemplate": f"<b>%{{x}}</b> · {TYPE_LABELS[kind]}<br>%{{y:,}} titles"
                              "<br>%{customdata:.1f}% of the platform<extra></extra>"})
@@ -119,66 +133,67 @@ def types_figure(table: pd.DataFrame, theme: str | None) -> dict:
                   yaxis={"title": {"text": "Titles"}, "tickformat": ","})
 
 
-def releases_figure(table: pd.DataFrame, theme: str | None) -> dict:
+def releases_figure(table: Table, theme: str | None) -> dict:
     """Titles per release year, one line per platform."""
-    if table.empty:
+    if is_empty(table):
         return empty(NO_MATCH, theme)
-    traces = [{"type": "scatter", "mode": "lines", "x": values(part["release_year"]), "y": values(part["titles"]),
+    traces = [{"type": "scatter", "mode": "lines", "x": part["release_year"], "y": part["titles"],
                "name": label(platform), "line": {"color": color(platform), "width": 2},
                "hovertemplate": f"{label(platform)}: %{{y:,}} titles<extra></extra>"}
-              for platform, part in _platform_groups(table)]
+              for platform, part in _platform_groups(table, ["release_year", "titles"])]
     return figure(traces, theme, hovermode="x unified",
                   xaxis={"title": {"text": "Release year"}, "tickformat": "d"},
                   yaxis={"title": {"text": "Titles released"}, "tickformat": ",", "rangemode": "tozero"})
 
 
-def minutes_figure(table: pd.DataFrame, theme: str | None) -> dict:
+def minutes_figure(table: Table, theme: str | None) -> dict:
     """Movie runtimes per platform as boxes (middle half) with whiskers at the 5th and 95th percentiles."""
-    if table.empty:
+    if is_empty(table):
         return empty("No movies match these filters", theme)
     traces = []
-    for row in table.itertuples(index=False):
+    columns = ("platform", "movies", "low", "q1", "median", "q3", "high", "mean")
+    for platform, movies, low, q1, median, q3, high, mean in zip(*(table[column] for column in columns)):
         traces.append({
-            "type": "box", "name": label(row.platform), "x": [f"{label(row.platform)}<br>{row.movies:,} movies"],
-            "q1": [row.q1], "median": [row.median], "q3": [row.q3], "lowerfence": [row.low],
-            "upperfence": [row.high], "mean": [row.mean], "boxmean": True, "line": {"width": 2},
-            "marker": {"color": color(row.platform)}, "fillcolor": _tint(color(row.platform)),
+            "type": "box", "name": label(platform), "x": [f"{label(platform)}<br>{movies:,} movies"],
+            "q1": [q1], "median": [median], "q3": [q3], "lowerfence": [low],
+            "upperfence": [high], "mean": [mean], "boxmean": True, "line": {"width": 2},
+            "marker": {"color": color(platform)}, "fillcolor": _tint(color(platform)),
             "hoverinfo": "y+name"})
     return figure(traces, theme, show_legend=False, xaxis={"title": {"text": None}, "type": "category"},
                   yaxis={"title": {"text": "Runtime (minutes)"}, "rangemode": "tozero"})
 
 
-def seasons_figure(table: pd.DataFrame, theme: str | None) -> dict:
+def seasons_figure(table: Table, theme: str | None) -> dict:
     """Share of each platform's shows by number of seasons."""
-    if table.empty:
+    if is_empty(table):
         return empty("No TV shows match these filters", theme)
-    order = table.drop_duplicates("seasons").sort_values("seasons")["label"].tolist()
-    traces = [{"type": "bar", "x": values(part["label"]), "y": values(part["share"]), "name": label(platform),
-               "marker": {"color": color(platform)}, "customdata": values(part["shows"]),
+    order = [text for _, text in sorted(dict(zip(table["seasons"], table["label"])).items())]
+    traces = [{"type": "bar", "x": part["label"], "y": part["share"], "name": label(platform),
+               "marker": {"color": color(platform)}, "customdata": part["shows"],
                "hovertemplate": f"<b>{label(platform)}</b> · %{{x}} season(s)<br>%{{y:.1f}}% of its shows"
                                 "<br>%{customdata:,} shows<extra></extra>"}
-              for platform, part in _platform_groups(table)]
+              for platform, part in _platform_groups(table, ["label", "share", "shows"])]
     return figure(traces, theme, barmode="group", bargap=0.2,
                   xaxis={"title": {"text": "Seasons"}, "type": "category", "categoryorder": "array",
                          "categoryarray": order},
                   yaxis={"title": {"text": "Share of the platform's shows (%)"}, "ticksuffix": "%"})
 
 
-def maturity_figure(table: pd.DataFrame, theme: str | None) -> dict:
+def maturity_figure(table: Table, theme: str | None) -> dict:
     """Each platform's titles by audience band, as 100% stacked bars."""
-    if table.empty:
+    if is_empty(table):
         return empty(NO_MATCH, theme)
     codes = eda.audience_codes()
-    traces = []
+    traces, bands = [], _groups(table, "audience", ["platform", "share", "titles"])
     for band in eda.AUDIENCES:
-        part = table[table["audience"] == band]
-        if part.empty:
+        if band not in bands:
             continue
+        part = bands[band]
         code_text = ", ".join(code.upper() if code != "other codes" else code for code in codes[band])
         traces.append({
-            "type": "bar", "orientation": "h", "y": [label(p) for p in part["platform"]], "x": values(part["share"]),
+            "type": "bar", "orientation": "h", "y": [label(p) for p in part["platform"]], "x": part["share"],
             "name": AUDIENCE_LABELS[band], "marker": {"color": AUDIENCE_COLORS[band]},
-            "customdata": values(part["titles"]),
+            "customdata": part["titles"],
             "hovertemplate": f"<b>%{{y}}</b> · {AUDIENCE_LABELS[band]}<br>%{{x:.1f}}% of titles (%{{customdata:,}})"
                              f"<br><i>Ratings: {code_text}</i><extra></extra>"})
     platforms = [label(p) for p in platform_order(table["platform"])]
@@ -187,19 +202,19 @@ def maturity_figure(table: pd.DataFrame, theme: str | None) -> dict:
                   yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(reversed(platforms))})
 
 
-def genres_figure(table: pd.DataFrame, theme: str | None) -> dict:
+def genres_figure(table: Table, theme: str | None) -> dict:
     """Heatmap: share of each platform's titles in each of the platforms' top genres."""
-    if table.empty:
+    if is_empty(table):
         return empty(NO_MATCH, theme)
-    genres = list(dict.fromkeys(table["genre"]))
-    platforms = platform_order(table["platform"])
-    share = table.pivot(index="genre", columns="platform", values="share").reindex(index=genres, columns=platforms)
-    counts = table.pivot(index="genre", columns="platform", values="titles").reindex(index=genres, columns=platforms)
-    shares = share.fillna(0.0).to_numpy()
+    cells = _groups(table, "genre", ["platform", "share", "titles"])
+    genres, platforms = list(cells), platform_order(table["platform"])
+    share = [dict(zip(cells[g]["platform"], cells[g]["share"])) for g in genres]
+    count = [dict(zip(cells[g]["platform"], cells[g]["titles"])) for g in genres]
+    shares = [[float(row.get(p, 0.0)) for p in platforms] for row in share]
     scale = [[0, "#1e2633"], [1, "#4dabf7"]] if theme == "dark" else [[0, "#f1f5fb"], [1, "#1660c7"]]
     heatmap = {
-        "type": "heatmap", "z": shares.tolist(), "x": [label(p) for p in platforms],
-        "y": [display_text(g) for g in genres], "customdata": counts.fillna(0).astype("int64").to_numpy().tolist(),
+        "type": "heatmap", "z": shares, "x": [label(p) for p in platforms],
+        "y": [name_text(g) for g in genres], "customdata": [[int(row.get(p, 0)) for p in platforms] for row in count],
         "text": [[f"{v:.0f}%" if v >= 0.5 else "" for v in row] for row in shares], "texttemplate": "%{text}",
         "xtype": "array", "ytype": "array",
         "textfont": {"size": 11}, "colorscale": scale, "zmin": 0, "xgap": 2, "ygap": 2,
@@ -209,15 +224,15 @@ def genres_figure(table: pd.DataFrame, theme: str | None) -> dict:
                   xaxis={"side": "top"}, yaxis={"autorange": "reversed", "automargin": True})
 
 
-def countries_figure(table: pd.DataFrame, known_share: float | None, theme: str | None) -> dict:
+def countries_figure(table: Table, known_share: float | None, theme: str | None) -> dict:
     """Titles in the top countries, stacked by platform."""
-    if table.empty:
+    if is_empty(table):
         return empty(NO_MATCH if known_share is None else "No country is known for these titles", theme)
-    countries = [display_text(c) for c in dict.fromkeys(table["country"])]
-    traces = [{"type": "bar", "orientation": "h", "y": [display_text(c) for c in part["country"]],
-               "x": values(part["titles"]), "name": label(platform), "marker": {"color": color(platform)},
+    countries = [name_text(c) for c in dict.fromkeys(table["country"])]
+    traces = [{"type": "bar", "orientation": "h", "y": [name_text(c) for c in part["country"]],
+               "x": part["titles"], "name": label(platform), "marker": {"color": color(platform)},
                "hovertemplate": f"<b>%{{y}}</b> · {label(platform)}<br>%{{x:,}} titles<extra></extra>"}
-              for platform, part in _platform_groups(table)]
+              for platform, part in _platform_groups(table, ["country", "titles"])]
     notes = []
     if known_share is not None:
         notes.append({"text": f"Country known for {known_share:.0f}% of these titles", "showarrow": False,
@@ -229,19 +244,21 @@ def countries_figure(table: pd.DataFrame, known_share: float | None, theme: str 
                          "automargin": True})
 
 
-def scores_figure(table: pd.DataFrame, means: pd.DataFrame, theme: str | None) -> dict:
+def scores_figure(table: Table, means: Table, theme: str | None) -> dict:
     """Distribution of mean user scores: share of each platform's rated titles per score bin."""
-    if table.empty:
+    if is_empty(table):
         return empty("No rated titles match these filters", theme)
     mean_of = dict(zip(means["platform"], means["mean"]))
     traces = []
-    for platform, part in _platform_groups(table):
+    for platform, part in _platform_groups(table, ["mid", "share", "start", "end", "titles"]):
         mean = mean_of.get(platform)
         traces.append({
-            "type": "scatter", "mode": "lines+markers", "x": values(part["mid"]), "y": values(part["share"]),
+            "type": "scatter", "mode": "lines+markers", "x": part["mid"], "y": part["share"],
             "name": label(platform) + (f" · mean {mean:.2f}" if mean is not None else ""),
             "line": {"color": color(platform), "width": 2, "shape": "spline", "smoothing": 0.6},
-            "marker": {"size": 5}, "customdata": part[["start", "end", "titles"]].to_numpy().tolist(),
+            "marker": {"size": 5},
+            "customdata": [[start, end, float(n)]  # one list of floats per point, as before
+                           for start, end, n in zip(part["start"], part["end"], part["titles"])],
             "hovertemplate": f"<b>{label(platform)}</b> · score %{{customdata[0]:.2f}}–%{{customdata[1]:.2f}}"
                              "<br>%{y:.1f}% of its rated titles (%{customdata[2]:,})<extra></extra>"})
     return figure(traces, theme, legend_rows=2,
@@ -249,29 +266,29 @@ def scores_figure(table: pd.DataFrame, means: pd.DataFrame, theme: str | None) -
                   yaxis={"title": {"text": "Share of rated titles (%)"}, "ticksuffix": "%", "rangemode": "tozero"})
 
 
-def activity_figure(table: pd.DataFrame, theme: str | None) -> dict:
+def activity_figure(table: Table, theme: str | None) -> dict:
     """Ratings per month, one line per platform."""
-    if table.empty:
+    if is_empty(table):
         return empty("Nobody rated these titles", theme)
-    traces = [{"type": "scatter", "mode": "lines", "x": values(part["month"]), "y": values(part["ratings"]),
+    traces = [{"type": "scatter", "mode": "lines", "x": part["month"], "y": part["ratings"],
                "name": label(platform), "line": {"color": color(platform), "width": 1.5},
-               "customdata": values(part["mean_rating"]),
+               "customdata": part["mean_rating"],
                "hovertemplate": f"{label(platform)}: %{{y:,}} ratings (mean %{{customdata:.2f}})<extra></extra>"}
-              for platform, part in _platform_groups(table)]
+              for platform, part in _platform_groups(table, ["month", "ratings", "mean_rating"])]
     return figure(traces, theme, hovermode="x unified",
                   xaxis={"title": {"text": "Month"}, "type": "date", "hoverformat": "%b %Y"},
                   yaxis={"title": {"text": "Ratings per month"}, "tickformat": "~s", "rangemode": "tozero"})
 
 
-def users_figure(table: pd.DataFrame, top_share: float | None, theme: str | None) -> dict:
+def users_figure(table: Table, top_share: float | None, theme: str | None) -> dict:
     """Users by how many of the shown titles they rated (bars) and those users' share of the ratings (line)."""
-    if table.empty:
+    if is_empty(table):
         return empty("Nobody rated these titles", theme)
     traces = [
-        {"type": "bar", "x": values(table["label"]), "y": values(table["users"]), "name": "Users",
-         "marker": {"color": NEUTRAL}, "customdata": values(table["user_share"]),
+        {"type": "bar", "x": table["label"], "y": table["users"], "name": "Users",
+         "marker": {"color": NEUTRAL}, "customdata": table["user_share"],
          "hovertemplate": "%{x} ratings<br>%{y:,} users (%{customdata:.1f}%)<extra></extra>"},
-        {"type": "scatter", "mode": "lines+markers", "x": values(table["label"]), "y": values(table["rating_share"]),
+        {"type": "scatter", "mode": "lines+markers", "x": table["label"], "y": table["rating_share"],
          "yaxis": "y2", "name": "Their share of the ratings", "line": {"color": ACCENT, "width": 2},
          "marker": {"size": 6}, "hovertemplate": "%{x} ratings<br>%{y:.1f}% of the ratings<extra></extra>"},
     ]

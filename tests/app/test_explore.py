@@ -4,15 +4,18 @@ browser test (charts render, filters write the URL, a URL restores the filters, 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from dash import html, no_update
+from plotly.utils import PlotlyJSONEncoder
 
 from callbacks import explore as cb
 from core import eda
@@ -179,6 +182,64 @@ def test_users_card_and_user_charts_follow_type_and_year_filters(data, bounds):
     ratings = int(find(html.Div(narrow.headlines), ids.EXPLORE_KPI_RATINGS).children.replace(",", ""))
     activity = narrow.figures[ids.EXPLORE_CHART_ACTIVITY]["data"]
     assert [trace["name"] for trace in activity] == ["Disney+"] and sum(activity[0]["y"]) == ratings
+
+
+FIGURES = Path(__file__).with_name("explore_figures.json")
+# Filter settings of the demo data (years 1941-2021) that the figures of FIGURES were drawn for.
+SETTINGS = {
+    "no filter": (list(PLATFORMS), "all", None, "light"),
+    "one platform": (["netflix"], "all", None, "dark"),
+    "tv only": (["amazon", "hulu"], "tv show", None, "light"),
+    "movies, narrow years": (list(PLATFORMS), "movie", [2015, 2016], "light"),
+    "old years": (["disney", "netflix"], "all", [1950, 1990], "dark"),
+    "one title": (["disney"], "tv show", [1955, 1955], "dark"),
+    "empty": (["disney"], "tv show", [1959, 1964], "light"),
+}
+TRACE_KEYS = ("type", "name", "orientation", "x", "y", "z", "text", "customdata", "q1", "median", "q3",
+              "lowerfence", "upperfence", "mean")
+
+
+def unknown_years(catalog, year: int = 2010):
+    """The catalog with one release year made unknown in the titles and both rating summaries."""
+    frames = {name: getattr(catalog, name).assign(release_year=lambda f: f["release_year"].mask(
+        f["release_year"] == year)) for name in ("titles", "user_segments", "activity")}
+    return dataclasses.replace(catalog, **frames)
+
+
+def figures_as_data(catalog) -> dict:
+    """The Explore view of every setting (the demo catalog as is, and with titles without a release year): headline
+    numbers, and per figure the traces' data, annotations, axis titles and category orders."""
+    views = {}
+    for prefix, cat in (("", catalog), ("unknown 2010, ", unknown_years(catalog))):
+        bounds = eda.year_bounds(cat.titles)
+        for name, (platforms, kind, years, theme) in SETTINGS.items():
+            view = cb.explore_view(cat, platforms, kind, years or list(bounds), theme)
+            views[prefix + name] = {"headlines": text_of(html.Div(view.headlines)),
+                                    "figures": {chart: figure_data(f) for chart, f in view.figures.items()}}
+    return json.loads(json.dumps(views, cls=PlotlyJSONEncoder))
+
+
+def figure_data(figure: dict) -> dict:
+    """What a figure shows, as data."""
+    layout = figure["layout"]
+    axes = {key: value for key, value in layout.items() if key.startswith(("xaxis", "yaxis"))}
+    return {"traces": [{key: trace[key] for key in TRACE_KEYS if key in trace} for trace in figure["data"]],
+            "annotations": [note.get("text") for note in layout.get("annotations", [])],
+            "axis titles": {key: (axis.get("title") or {}).get("text") for key, axis in axes.items()},
+            "category orders": {key: axis["categoryarray"] for key, axis in axes.items() if "categoryarray" in axis}}
+
+
+def test_explore_figures_are_those_drawn_before_the_segment_codes(demo_catalog):
+    # FIGURES holds figures_as_data(demo catalog) as computed by the pandas version of core.eda (commit 02c1640),
+    # which filtered the titles frame and grouped it once per chart: the numpy rewrite draws the very same data.
+    expected = json.loads(FIGURES.read_text(encoding="utf-8"))
+    actual = figures_as_data(demo_catalog)
+    assert list(actual) == list(expected)
+    for setting, view in expected.items():
+        assert actual[setting]["headlines"] == view["headlines"], setting
+        for chart, figure in view["figures"].items():  # as JSON text: 3 and 3.0 differ
+            assert json.dumps(actual[setting]["figures"][chart]) == json.dumps(figure), f"{setting}: {chart}"
+    assert "No titles match" in expected["empty"]["figures"][ids.EXPLORE_CHART_TYPES]["annotations"][0]
 
 
 def test_explore_view_follows_the_theme(data, bounds):
