@@ -146,7 +146,6 @@ def local_views(size: int = EXPLORE_VIEWS) -> ViewCache:
     return ViewCache(SimpleCache(threshold=size, default_timeout=0), "local")
 
 
-RecentViews = local_views  # the former per-process LRU's name, still used by benchmarks/explore.py
 
 
 def explore_views() -> ViewCache:
