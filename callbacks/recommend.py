@@ -13,14 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Input, Output, State, callback, ctx, no_update
 
 from core import Catalog, search
 from core.errors import InvalidQuery, NotFound, NotReady, StreamingError
 from layouts import ids
 from layouts import recommend as panel
-from layouts.figures import empty_figure, styled
+from layouts.figures import empty_dict, merged, themed_layout
 from layouts.state import catalog, recommender
 from layouts.tables import send_csv
 from layouts.urlstate import page_of
@@ -164,18 +163,17 @@ def distribution(values) -> dict[float, int]:
     return dict(sorted(counts.items()))
 
 
-def distribution_figure(counts: dict[float, int], theme: str | None) -> go.Figure:
-    """A small bar chart of how often the user gave each rating."""
+def distribution_figure(counts: dict[float, int], theme: str | None) -> dict:
+    """A small bar chart of how often the user gave each rating (a Plotly JSON dict: no per-call validation)."""
     if not counts:
-        return empty_figure("No ratings", theme)
+        return empty_dict("No ratings", theme)
     ratings = sorted(counts)
-    fig = go.Figure(go.Bar(x=[f"{r:g}" for r in ratings], y=[counts[r] for r in ratings],
-                           marker_color="#f5b301", hovertemplate="%{y:,} ratings of %{x}<extra></extra>"))
-    styled(fig, theme)
-    fig.update_layout(margin=dict(l=36, r=8, t=8, b=28), bargap=0.25, showlegend=False)
-    fig.update_xaxes(type="category", title=None, fixedrange=True)
-    fig.update_yaxes(title=None, fixedrange=True, rangemode="tozero")
-    return fig
+    bars = {"hovertemplate": "%{y:,} ratings of %{x}<extra></extra>", "marker": {"color": "#f5b301"},
+            "x": [f"{r:g}" for r in ratings], "y": [counts[r] for r in ratings], "type": "bar"}
+    return {"data": [bars], "layout": merged(themed_layout(theme), {
+        "margin": {"l": 36, "r": 8, "t": 8, "b": 28}, "bargap": 0.25, "showlegend": False,
+        "xaxis": {"type": "category", "title": {}, "fixedrange": True},
+        "yaxis": {"title": {}, "fixedrange": True, "rangemode": "tozero"}})}
 
 
 def section_of(build: Callable[[], object], what: str) -> tuple[object, bool]:

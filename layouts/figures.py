@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -43,3 +45,42 @@ def empty_figure(message: str, theme: str | None = None) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return styled(fig, theme)
+
+
+# ---------------------------------------------------------------------------------------------- figures as dicts
+# Plotly JSON dicts (what dcc.Graph receives anyway) skip graph_objects' validation of every property on each call;
+# the unit tests run that validation instead (`go.Figure(figure)`).
+def themed_layout(theme: str | None) -> dict:
+    """The layout `styled(go.Figure(), theme)` gives, template resolved, as a fresh dict (the template is shared)."""
+    return dict(_themed_layout("dark" if theme == "dark" else "light"))
+
+
+def empty_dict(message: str, theme: str | None = None) -> dict:
+    """`empty_figure(message, theme)` as a Plotly JSON dict (the template is shared)."""
+    figure = _empty_dict(message, "dark" if theme == "dark" else "light")
+    return {"data": [], "layout": dict(figure["layout"])}
+
+
+def merged(base: dict, updates: dict) -> dict:
+    """`base` updated as `update_layout(**updates)` would: nested dicts merged, None removes; `base` is unchanged."""
+    out = dict(base)
+    for key, value in updates.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@lru_cache(maxsize=2)
+def _themed_layout(theme: str) -> dict:
+    """themed_layout(), computed."""
+    return styled(go.Figure(), theme).to_plotly_json()["layout"]
+
+
+@lru_cache(maxsize=64)
+def _empty_dict(message: str, theme: str) -> dict:
+    """empty_dict(), computed."""
+    return empty_figure(message, theme).to_plotly_json()

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
+from _plotly_utils.utils import to_typed_array_spec
 
 from core.config import PLATFORMS
 from core.text import title_case
-from layouts.figures import PLATFORM_COLORS, PLATFORM_LABELS, empty_figure, styled
+from layouts.figures import PLATFORM_COLORS, PLATFORM_LABELS, empty_dict, merged, themed_layout
 
 CHART_HEIGHT = 340
 NEUTRAL = "#9aa5b1"
@@ -186,99 +186,110 @@ def _short(text: str, limit: int = MAX_LABEL) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _finish(fig: go.Figure, theme: str | None, **layout) -> go.Figure:
-    """The app's look plus this panel's chart size."""
-    styled(fig, theme)
-    fig.update_layout(height=CHART_HEIGHT, **layout)
-    return fig
+def _finish(traces: list[dict], theme: str | None, shapes: list[dict] | None = None,
+            annotations: list[dict] | None = None, **layout) -> dict:
+    """A figure dict: the app's look (`styled`) plus this panel's chart size, then `layout` merged in as
+    update_layout would."""
+    base = themed_layout(theme)
+    own = {"shapes": shapes} if shapes else {}
+    if annotations:
+        own["annotations"] = annotations
+    return {"data": traces, "layout": {**own, **merged(base, {"height": CHART_HEIGHT, **layout})}}
 
 
-def longest_figure(rows: Sequence[dict], unit: str, theme: str | None) -> go.Figure:
+def _legend(y: float, **more) -> dict:
+    """A horizontal legend above the plot, left-aligned."""
+    return {"orientation": "h", "yanchor": "bottom", "y": y, "xanchor": "left", "x": 0, **more}
+
+
+def longest_figure(rows: Sequence[dict], unit: str, theme: str | None) -> dict:
     """Query 1 in context: the longest titles as horizontal bars, longest on top, coloured by platform."""
     if not rows:
-        return empty_figure("No titles match these filters", theme)
+        return empty_dict("No titles match these filters", theme)
     unit_word = "Minutes" if unit == "min" else "Seasons"
-    fig = go.Figure()
     labels = [_short(title_case(r["title"]) or r["id"]) for r in rows]
+    traces = []
     for platform in [p for p in PLATFORMS if any(r["platform"] == p for r in rows)]:
         picked = [(i, r) for i, r in enumerate(rows) if r["platform"] == platform]
-        fig.add_bar(
-            orientation="h", name=platform_label(platform), marker_color=PLATFORM_COLORS.get(platform, NEUTRAL),
-            y=[i for i, _ in picked], x=[r["duration_int"] for _, r in picked], width=0.72,
-            text=[r["duration_int"] for _, r in picked], textposition="inside", insidetextanchor="end", textangle=0,
-            customdata=[[title_case(r["title"]), kind_label(r.get("type")), r.get("release_year") or "—"]
-                        for _, r in picked],
-            hovertemplate=("<b>%{customdata[0]}</b><br>%{customdata[1]}, %{customdata[2]}<br>"
-                           f"%{{x}} {unit_word.lower()}<extra>{platform_label(platform)}</extra>"))
-    return _finish(fig, theme, barmode="overlay", bargap=0.25, showlegend=True,
-                   legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
-                   yaxis=dict(tickvals=list(range(len(rows))), ticktext=labels, autorange="reversed", title=None),
-                   xaxis=dict(title=unit_word, rangemode="tozero"), margin=dict(l=10, r=20, t=40, b=40))
+        traces.append({
+            "customdata": [[title_case(r["title"]), kind_label(r.get("type")), r.get("release_year") or "—"]
+                           for _, r in picked],
+            "hovertemplate": ("<b>%{customdata[0]}</b><br>%{customdata[1]}, %{customdata[2]}<br>"
+                              f"%{{x}} {unit_word.lower()}<extra>{platform_label(platform)}</extra>"),
+            "insidetextanchor": "end", "marker": {"color": PLATFORM_COLORS.get(platform, NEUTRAL)},
+            "name": platform_label(platform), "orientation": "h", "text": [str(r["duration_int"]) for _, r in picked],
+            "textangle": 0, "textposition": "inside", "width": 0.72, "x": [r["duration_int"] for _, r in picked],
+            "y": [i for i, _ in picked], "type": "bar"})
+    return _finish(traces, theme, barmode="overlay", bargap=0.25, showlegend=True, legend=_legend(1.0),
+                   yaxis={"tickvals": list(range(len(rows))), "ticktext": labels, "autorange": "reversed",
+                          "title": {}},
+                   xaxis={"title": {"text": unit_word}, "rangemode": "tozero"},
+                   margin={"l": 10, "r": 20, "t": 40, "b": 40})
 
 
 def score_figure(scores: Sequence[float], threshold: float, theme: str | None, platform: str,
-                 empty_message: str = "No rated titles for these filters") -> go.Figure:
+                 empty_message: str = "No rated titles for these filters") -> dict:
     """Query 2 in context: histogram of the matching titles' mean scores, bars above the threshold highlighted."""
     values = np.asarray(scores, dtype=float)
     if values.size == 0:
-        return empty_figure(empty_message, theme)
-    bins = dict(start=0.0, end=5.0001, size=0.1)
-    fig = go.Figure()
-    fig.add_histogram(x=values[values <= threshold], xbins=bins, name=f"≤ {format_score(threshold)}",
-                      marker_color=NEUTRAL, hovertemplate="score %{x}<br>%{y} titles<extra></extra>")
-    fig.add_histogram(x=values[values > threshold], xbins=bins, name=f"above {format_score(threshold)}",
-                      marker_color=PLATFORM_COLORS.get(platform, MOVIE_COLOR),
-                      hovertemplate="score %{x}<br>%{y} titles<extra></extra>")
-    fig.add_vline(x=threshold, line_dash="dash", line_width=2, line_color=THRESHOLD_COLOR)
-    fig.add_annotation(x=threshold, y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
-                       text=f"<b>{format_score(threshold)}</b>", font=dict(color=THRESHOLD_COLOR))
-    return _finish(fig, theme, barmode="stack", bargap=0.05,
-                   legend=dict(orientation="h", yanchor="bottom", y=1.04, xanchor="left", x=0, traceorder="normal"),
-                   xaxis=dict(title="Mean user score", range=[0, 5.05]), yaxis=dict(title="Titles"),
-                   margin=dict(l=50, r=20, t=40, b=40))
+        return empty_dict(empty_message, theme)
+    hover = "score %{x}<br>%{y} titles<extra></extra>"
+    traces = [{"hovertemplate": hover, "marker": {"color": color}, "name": name, "x": to_typed_array_spec(part),
+               "xbins": {"end": 5.0001, "size": 0.1, "start": 0.0}, "type": "histogram"}
+              for part, name, color in ((values[values <= threshold], f"≤ {format_score(threshold)}", NEUTRAL),
+                                        (values[values > threshold], f"above {format_score(threshold)}",
+                                         PLATFORM_COLORS.get(platform, MOVIE_COLOR)))]
+    line = {"line": {"color": THRESHOLD_COLOR, "dash": "dash", "width": 2}, "type": "line", "x0": threshold,
+            "x1": threshold, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain"}
+    note = {"font": {"color": THRESHOLD_COLOR}, "showarrow": False, "text": f"<b>{format_score(threshold)}</b>",
+            "x": threshold, "xref": "x", "y": 1, "yanchor": "bottom", "yref": "paper"}
+    return _finish(traces, theme, shapes=[line], annotations=[note], barmode="stack", bargap=0.05,
+                   legend=_legend(1.04, traceorder="normal"),
+                   xaxis={"title": {"text": "Mean user score"}, "range": [0, 5.05]},
+                   yaxis={"title": {"text": "Titles"}}, margin={"l": 50, "r": 20, "t": 40, "b": 40})
 
 
-def counts_figure(counts: Sequence[dict], chosen: str, theme: str | None) -> go.Figure:
+def counts_figure(counts: Sequence[dict], chosen: str, theme: str | None) -> dict:
     """Query 3 in context: movies and TV shows of every platform, stacked, the chosen platform highlighted."""
     if not counts:
-        return empty_figure("No titles", theme)
+        return empty_dict("No titles", theme)
     names = [platform_label(c["platform"]) for c in counts]
     ticks = [f"<b>{n}</b>" if c["platform"] == chosen else n for n, c in zip(names, counts)]
     opacity = [1.0 if c["platform"] == chosen else 0.35 for c in counts]
-    fig = go.Figure()
-    for key, label, color in (("movies", "Movies", MOVIE_COLOR), ("tv_shows", "TV shows", SHOW_COLOR)):
-        # Segment labels on the chosen platform only: on the faded bars they would be hard to read.
-        fig.add_bar(x=names, y=[c[key] for c in counts], name=label, marker=dict(color=color, opacity=opacity),
-                    text=[f"{c[key]:,}" if c["platform"] == chosen else "" for c in counts],
-                    textposition="inside", insidetextanchor="middle",
-                    hovertemplate=f"%{{x}}<br>%{{y:,}} {label.lower()}<extra></extra>")
-    for name, c in zip(names, counts):
-        fig.add_annotation(x=name, y=c["total"], text=f"<b>{c['total']:,}</b>" if c["platform"] == chosen
-                           else f"{c['total']:,}", showarrow=False, yshift=10)
+    # Segment labels on the chosen platform only: on the faded bars they would be hard to read.
+    traces = [{"hovertemplate": f"%{{x}}<br>%{{y:,}} {label.lower()}<extra></extra>", "insidetextanchor": "middle",
+               "marker": {"color": color, "opacity": opacity}, "name": label,
+               "text": [f"{c[key]:,}" if c["platform"] == chosen else "" for c in counts], "textposition": "inside",
+               "x": names, "y": [c[key] for c in counts], "type": "bar"}
+              for key, label, color in (("movies", "Movies", MOVIE_COLOR), ("tv_shows", "TV shows", SHOW_COLOR))]
+    notes = [{"showarrow": False, "text": f"<b>{c['total']:,}</b>" if c["platform"] == chosen else f"{c['total']:,}",
+              "x": name, "y": c["total"], "yshift": 10} for name, c in zip(names, counts)]
     top = max(c["total"] for c in counts)
-    return _finish(fig, theme, barmode="stack", bargap=0.35,
-                   legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, traceorder="normal"),
-                   xaxis=dict(tickvals=names, ticktext=ticks, title=None),
-                   yaxis=dict(title="Titles", range=[0, top * 1.12 if top else 1]),
-                   margin=dict(l=50, r=20, t=40, b=40))
+    return _finish(traces, theme, annotations=notes, barmode="stack", bargap=0.35,
+                   legend=_legend(1.02, traceorder="normal"),
+                   xaxis={"tickvals": names, "ticktext": ticks, "title": {}},
+                   yaxis={"title": {"text": "Titles"}, "range": [0, top * 1.12 if top else 1]},
+                   margin={"l": 50, "r": 20, "t": 40, "b": 40})
 
 
 def actors_figure(rows: Sequence[dict], platform: str, theme: str | None,
-                  empty_message: str = "No cast listed for these filters") -> go.Figure:
+                  empty_message: str = "No cast listed for these filters") -> dict:
     """Query 4 in context: the top cast members as horizontal bars, the leader(s) in the platform colour."""
     if not rows:
-        return empty_figure(empty_message, theme)
+        return empty_dict(empty_message, theme)
     best = rows[0]["count"]
     color = PLATFORM_COLORS.get(platform, MOVIE_COLOR)
     names = [title_case(r["actor"]) for r in rows]
-    fig = go.Figure()
-    fig.add_bar(orientation="h", y=list(range(len(rows))), x=[r["count"] for r in rows], width=0.72,
-                marker=dict(color=[color if r["count"] == best else NEUTRAL for r in rows]),
-                text=[r["count"] for r in rows], textposition="inside", insidetextanchor="end", textangle=0,
-                customdata=names,
-                hovertemplate="<b>%{customdata}</b><br>%{x} titles<extra></extra>", showlegend=False)
-    return _finish(fig, theme, bargap=0.25,
-                   yaxis=dict(tickvals=list(range(len(rows))), ticktext=[_short(n) for n in names],
-                              autorange="reversed", title=None),
-                   xaxis=dict(title="Titles", rangemode="tozero", dtick=1 if best <= 12 else None),
-                   margin=dict(l=10, r=20, t=36, b=40))  # room for the mode bar (always shown on touch screens)
+    bars = {"customdata": names, "hovertemplate": "<b>%{customdata}</b><br>%{x} titles<extra></extra>",
+            "insidetextanchor": "end", "marker": {"color": [color if r["count"] == best else NEUTRAL for r in rows]},
+            "orientation": "h", "showlegend": False, "text": [str(r["count"]) for r in rows], "textangle": 0,
+            "textposition": "inside", "width": 0.72, "x": [r["count"] for r in rows], "y": list(range(len(rows))),
+            "type": "bar"}
+    xaxis = {"title": {"text": "Titles"}, "rangemode": "tozero"}
+    if best <= 12:
+        xaxis["dtick"] = 1
+    return _finish([bars], theme, bargap=0.25,
+                   yaxis={"tickvals": list(range(len(rows))), "ticktext": [_short(n) for n in names],
+                          "autorange": "reversed", "title": {}},
+                   xaxis=xaxis,
+                   margin={"l": 10, "r": 20, "t": 36, "b": 40})  # room for the mode bar (always shown on touch screens)

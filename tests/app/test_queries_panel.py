@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
 from urllib.parse import parse_qs, urlparse
 
 import dash
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
@@ -21,6 +23,7 @@ from core.queries import (get_actor, get_count_platform, get_max_duration, get_s
 from layouts import ids
 from layouts import queries as panel
 from layouts import queries_render as render
+from layouts.figures import styled
 from layouts.urlstate import from_query_string
 from tests.app.components import find, text_of
 
@@ -266,10 +269,12 @@ def test_matching_titles_are_the_ones_the_core_counts(data, span, platform, thre
 
 def test_score_figure_splits_at_the_threshold():
     fig = render.score_figure([1.0, 2.0, 3.5, 3.6, 4.9], 3.5, "light", "hulu")
-    below, above = fig.data
-    assert list(below.x) == [1.0, 2.0, 3.5] and list(above.x) == [3.6, 4.9]
-    assert fig.layout.shapes[0].x0 == 3.5  # the threshold line
-    assert render.score_figure([], 3.5, "light", "hulu", "nothing here").layout.annotations[0].text == "nothing here"
+    go.Figure(fig)  # passes Plotly's full validation
+    below, above = (np.frombuffer(base64.b64decode(trace["x"]["bdata"]), trace["x"]["dtype"]) for trace in fig["data"])
+    assert list(below) == [1.0, 2.0, 3.5] and list(above) == [3.6, 4.9]
+    assert fig["layout"]["shapes"][0]["x0"] == 3.5  # the threshold line
+    empty = render.score_figure([], 3.5, "light", "hulu", "nothing here")
+    assert empty["layout"]["annotations"][0]["text"] == "nothing here"
 
 
 def test_count_view_answers_like_the_core(data):
@@ -277,7 +282,7 @@ def test_count_view_answers_like_the_core(data):
     assert sentence(view) == render.count_sentence(get_count_platform(data, "disney"))
     assert list(view.table["platform"]) == ["Amazon Prime", "Disney+", "Hulu", "Netflix"]
     assert (view.table["movies"] + view.table["tv_shows"] == view.table["total"]).all()
-    movies = view.figure.data[0]
+    movies = go.Figure(view.figure).data[0]
     assert list(movies.marker.opacity) == [0.35, 1.0, 0.35, 0.35]
     assert [bool(text) for text in movies.text] == [False, True, False, False]
 
@@ -295,7 +300,7 @@ def test_actor_view_answers_like_the_core(data):
     titles = data.titles
     casts = titles.loc[(titles["platform"] == platform) & (titles["release_year"] == year), "cast"].dropna()
     assert top["count"] == sum(top["actor"] in [n.strip() for n in c.split(",")] for c in casts)
-    assert list(view.figure.data[0].x) == [r["count"] for r in rows]
+    assert list(view.figure["data"][0]["x"]) == [r["count"] for r in rows]
 
 
 def test_actor_view_without_any_cast(data):
@@ -306,7 +311,7 @@ def test_actor_view_without_any_cast(data):
     platform, year = no_cast[no_cast].index[0]
     view = cb.actor_view(data, platform, int(year), None)
     assert sentence(view) == render.actor_sentence(None, platform, int(year))
-    assert view.table is None and view.figure.layout.annotations[0].text.startswith("No cast listed")
+    assert view.table is None and view.figure["layout"]["annotations"][0]["text"].startswith("No cast listed")
     note = view.answer[1].children if len(view.answer) > 1 else None
     assert (note == render.no_cast_note(platform)) == (not cb.has_cast(data, platform))
 
@@ -336,7 +341,7 @@ def test_unexpected_errors_are_logged_not_raised(caplog):
 def test_longest_figure_keeps_duplicate_titles_apart():
     rows = [{"id": f"x{i}", "title": "same title", "platform": p, "type": "movie", "release_year": 2000,
              "duration_int": 100 - i, "duration_type": "min"} for i, p in enumerate(["netflix", "hulu", "netflix"])]
-    fig = render.longest_figure(rows, "min", "dark")
+    fig = go.Figure(render.longest_figure(rows, "min", "dark"))  # also passes Plotly's full validation
     assert sorted(y for trace in fig.data for y in trace.y) == [0, 1, 2]
     assert [t.name for t in fig.data] == ["Hulu", "Netflix"]
     assert fig.layout.template.layout.paper_bgcolor is not None  # the dark template is applied
@@ -345,9 +350,14 @@ def test_longest_figure_keeps_duplicate_titles_apart():
 
 @pytest.mark.parametrize("theme, name", [("light", "plotly_white"), ("dark", "plotly_dark"), (None, "plotly_white")])
 def test_charts_get_their_own_copy_of_the_theme_template(theme, name):
-    fig = render.counts_figure([{"platform": "hulu", "movies": 2, "tv_shows": 1, "total": 3}], "hulu", theme)
-    # `styled` sets the template without validating it again: the figure must still hold the whole template, its own
-    # copy, with validation back on and a result that passes Plotly's full validation.
+    chart = render.counts_figure([{"platform": "hulu", "movies": 2, "tv_shows": 1, "total": 3}], "hulu", theme)
+    # Charts are dicts on top of the layout `styled` gives: they hold the whole template and pass Plotly's full
+    # validation.
+    assert chart["layout"]["template"] == pio.templates[name].to_plotly_json()
+    assert go.Figure(chart).layout.template.to_plotly_json() == pio.templates[name].to_plotly_json()
+    # `styled` sets the template without validating it again: a figure must still get its own copy, with validation
+    # back on.
+    fig = styled(go.Figure(), theme)
     assert fig.layout.template.to_plotly_json() == pio.templates[name].to_plotly_json()
     fig.layout.template.layout.paper_bgcolor = "red"
     assert pio.templates[name].layout.paper_bgcolor != "red"

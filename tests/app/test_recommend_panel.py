@@ -6,6 +6,7 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import dash
+import plotly.graph_objects as go
 import pytest
 
 from callbacks import recommend as cb
@@ -380,9 +381,9 @@ def test_distribution_and_genres_helpers():
     assert cb.genre_shares([("drama", 0.4)]) == [("drama", 0.4)]
     assert cb.genre_shares({"drama": 12}) == [("drama", None)]
     assert cb.genre_shares([{"genre": "drama", "share": 0.5}]) == [("drama", 0.5)]
-    fig = cb.distribution_figure({3.0: 2, 4.0: 5}, "dark")
+    fig = go.Figure(cb.distribution_figure({3.0: 2, 4.0: 5}, "dark"))  # also passes Plotly's full validation
     assert list(fig.data[0].y) == [2, 5] and fig.layout.template.layout.paper_bgcolor is not None
-    assert cb.distribution_figure({}, None).layout.annotations[0].text == "No ratings"
+    assert cb.distribution_figure({}, None)["layout"]["annotations"][0]["text"] == "No ratings"
 
 
 def test_stars_are_clipped_and_labelled():
