@@ -29,6 +29,7 @@ from layouts.urlstate import from_query_string, to_query_string
 DEFAULT_K, MIN_K, MAX_K = 10, 5, 30
 SIMILAR_K = 8
 OPTION_LIMIT = 20
+TYPED_IN_SEARCH = 100  # characters of the typed text kept in each option's search text (typo matches lack it)
 MAX_USER_ID = 10**12
 K_MESSAGE = f"Enter a whole number of recommendations from {MIN_K} to {MAX_K}."
 LOADING_TEXT = "Scoring titles…"
@@ -203,13 +204,15 @@ def title_options(titles: pd.DataFrame, text: object, selected: object = None,
                   limit: int = OPTION_LIMIT) -> list[dict]:
     """Dropdown options of the titles matching the typed text (best match first; no text: the most rated).
 
-    `search` holds the accent-folded label and the id, so the dropdown's own filter keeps every server match.
+    `search` holds the accent-folded label, the id and the typed text, so the dropdown's own filter keeps every
+    server match, typo matches included.
     """
     found = search.search_titles(titles, text, limit)
     option = search.title_option(titles, selected) if selected not in (None, "") else None
     if option is not None and all(value != option[0] for value, _ in found):
         found.append(option)
-    return [{"label": label, "value": value, "search": f"{search.normalize(label)} {value}"}
+    typed = str(text or "")[:TYPED_IN_SEARCH].lower()
+    return [{"label": label, "value": value, "search": f"{search.normalize(label)} {value} {typed}".rstrip()}
             for value, label in found]
 
 
