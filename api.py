@@ -26,7 +26,7 @@ from werkzeug.routing import BaseConverter
 from core.catalog import Catalog
 from core.config import PLATFORMS
 from core.recommender import MAX_USER_ID, check_user_id, verdict
-from core.text import quoted
+from core.text import quoted, shortened
 from core.errors import DataError, InvalidQuery, NotFound, NotReady
 from core.queries import (
     CONTENT_ALIASES,
@@ -388,7 +388,7 @@ def api_query(name: str) -> flask.Response:
     """GET /api/<name>?...: a query from its query-string parameters."""
     route = ROUTES_BY_NAME.get(name.removesuffix("/"))
     if route is None:
-        raise NotFound(f"no API route {short_path('/api/' + name)}; the routes are listed at /api")
+        raise NotFound(f"no API route {shortened('/api/' + name, 80)}; the routes are listed at /api")
     return jsonify(route.answer(**_query_args(route)))
 
 
@@ -463,11 +463,6 @@ _add_routes()
 
 
 # ---------------------------------------------------------------------------------------------- errors
-def short_path(path: str, limit: int = 80) -> str:
-    """A requested path for a message, cut short: an answer never echoes a long input back."""
-    return path if len(path) <= limit else path[:limit - 1] + "…"
-
-
 def _error(message: str, status: int) -> tuple[flask.Response, int]:
     """A JSON error answer."""
     return jsonify({"error": message}), status
@@ -502,7 +497,7 @@ def _http_error(exc: HTTPException):
     if exc.code == 405:
         return _error(f"method {request.method} not allowed; the API answers GET", 405)
     if exc.code == 404:
-        return _error(f"no API route {short_path(request.path)}; the routes are listed at /api", 404)
+        return _error(f"no API route {shortened(request.path, 80)}; the routes are listed at /api", 404)
     return _error(exc.description or exc.name, exc.code or 500)
 
 

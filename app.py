@@ -61,7 +61,8 @@ def create_app(data_dir: str | os.PathLike | None = None, model: str = "backgrou
     # Indexes built here, once per worker, rather than on the first user's request.
     query_index(catalog)
     eda.prepare(catalog.titles, catalog.user_segments, catalog.activity)
-    search.title_index(catalog.titles), search.user_index(catalog.users)  # the Recommend pickers' search
+    search.title_index(catalog.titles)  # the Recommend pickers' search
+    search.user_index(catalog.users)
     service = ModelService(catalog)
     if model == "wait":
         service.wait()

@@ -24,7 +24,7 @@ import numpy as np
 
 from core.catalog import raw_dir_or_demo, read_catalog
 from core.errors import StreamingError
-from core.etl import STAGES as ETL_STAGES, EtlResult, megabytes, run_etl
+from core.etl import STAGES as ETL_STAGES, EtlResult, check_raw_dir, megabytes, run_etl
 from core.progress import Progress
 
 # Seconds per MiB of raw ratings files (gzip CSV) of each ETL stage, measured on the real data (96 MiB, 2 cores).
@@ -69,7 +69,7 @@ def plan_stages(progress: Progress, raw_dir: Path) -> None:
     """Tell the progress every stage to come and a rough length of each, from the size of the ratings files."""
     from core.recommender import MODEL_STAGES, expected_fit_seconds
 
-    ratings_mb = megabytes(sorted((raw_dir / "ratings").glob("*.csv*"))) if (raw_dir / "ratings").is_dir() else 0
+    ratings_mb = megabytes(check_raw_dir(raw_dir)[1])  # the files the ETL reads (a bad dir: its DataError)
     expected = {stage: rate * ratings_mb for stage, rate in ETL_SECONDS_PER_MB.items()}
     expected.update(expected_fit_seconds(int(ratings_mb * RATINGS_PER_MB)))
     progress.plan([*ETL_STAGES, *MODEL_STAGES], expected)

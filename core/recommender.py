@@ -301,9 +301,8 @@ class HybridRecommender:
             return self._recommend_new_user(anchor, similarity, k)
         weights = self.score_weights()
         predicted = self.predict_all(np.array([user]))[0]
-        user_part = (weights["rating"] * scale_rating(predicted) + weights["popularity"] * self.popularity
-                     + weights["profile"] * np.clip(self.unit_features @ self.profiles[user], 0, 1))
-        score = user_part
+        score = (weights["rating"] * scale_rating(predicted) + weights["popularity"] * self.popularity
+                 + weights["profile"] * np.clip(self.unit_features @ self.profiles[user], 0, 1))
         excluded = np.append(self.rated_rows(user), anchor)
         rows = self._pick(score, similarity, excluded, k)
         return [self._record(row, anchor, score[row], predicted[row], similarity[row], None) for row in rows]
