@@ -66,16 +66,14 @@ class RowBlocks:
             others = np.where(valid, other[order[positions]], n_other).astype(np.int32)
             self.blocks.append((members.astype(np.int32), rows, others))
 
-    def solve(self, factors: np.ndarray, residual: np.ndarray, reg: float | np.ndarray,
+    def solve(self, factors: np.ndarray, residual: np.ndarray, reg: float,
               prior: np.ndarray | None = None) -> np.ndarray:
-        """Per entity, argmin_x sum (residual - x . factor_other)^2 + (x - prior)' R (x - prior), R = reg * I for a
-        number reg, else the (dims, dims) matrix reg (prior 0 if None)."""
+        """Per entity, argmin_x sum (residual - x . factor_other)^2 + reg * |x - prior|^2 (prior 0 if None)."""
         dims = factors.shape[1]
         padded_factors = np.vstack([factors, np.zeros((1, dims), np.float32)]).astype(np.float32)
         padded_residual = np.append(residual, np.float32(0)).astype(np.float32)
         out = np.zeros((len(self.counts), dims), np.float32) if prior is None else prior.astype(np.float32)
-        ridge = (np.eye(dims, dtype=np.float32) * np.float32(reg) if np.ndim(reg) == 0
-                 else np.asarray(reg, np.float32))
+        ridge = np.eye(dims, dtype=np.float32) * np.float32(reg)
 
         def solve_chunk(chunk: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
             members, rows, others = chunk
@@ -84,7 +82,7 @@ class RowBlocks:
             gram = transposed @ gathered + ridge
             rhs = (transposed @ padded_residual[rows][..., None])[..., 0]
             if prior is not None:
-                rhs += prior[members] @ ridge.T
+                rhs += np.float32(reg) * prior[members]
             out[members] = np.linalg.solve(gram, rhs[..., None])[..., 0]
 
         # Thousands of tiny solves: one BLAS thread each, and the chunks spread over the cores instead.
@@ -147,8 +145,8 @@ class RatingParts:
     taste: np.ndarray
     user_factors: np.ndarray
     item_factors: np.ndarray
-    user_blocks: RowBlocks
-    item_blocks: RowBlocks
+    user_blocks: RowBlocks | None  # None once freed (the recommender keeps only the first fit's title factors)
+    item_blocks: RowBlocks | None
 
     @classmethod
     def fit(cls, data: IndexedRatings, features: np.ndarray, params, step: Callable[[], None],

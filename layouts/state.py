@@ -146,8 +146,6 @@ def local_views(size: int = EXPLORE_VIEWS) -> ViewCache:
     return ViewCache(SimpleCache(threshold=size, default_timeout=0), "local")
 
 
-
-
 def explore_views() -> ViewCache:
     """The app's Explore view cache."""
     return app_state()["explore_views"]
