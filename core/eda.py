@@ -737,15 +737,28 @@ def title_rating_activity(titles: Selection, ratings: TitleRatings) -> Table:
                   mean_rating=sums[month, platform] / counts[month, platform])
 
 
-def rating_numbers(titles: Selection, filters: Filters, user_segments: pd.DataFrame, activity: pd.DataFrame,
-                   ratings: TitleRatings | None) -> tuple[np.ndarray, Table]:
-    """(user_totals, rating activity) of the kept titles: from the per-segment sums, or from the ratings per title
-    when a genre filter keeps titles across segments (`ratings` is then required)."""
+def kept_user_totals(titles: Selection, filters: Filters, user_segments: pd.DataFrame,
+                     ratings: TitleRatings | None) -> np.ndarray:
+    """user_totals of the kept titles: from the per-segment sums, or from the ratings per title when a genre
+    filter keeps titles across segments (`ratings` is then required)."""
     if not filters.genres:
-        return user_totals(user_segments, filters), rating_activity(activity, filters)
+        return user_totals(user_segments, filters)
+    return _read_only(_per_title(ratings).user_totals(titles.mask))
+
+
+def kept_rating_activity(titles: Selection, filters: Filters, activity: pd.DataFrame,
+                         ratings: TitleRatings | None) -> Table:
+    """rating_activity of the kept titles, from the per-segment sums or (genre filter) the ratings per title."""
+    if not filters.genres:
+        return rating_activity(activity, filters)
+    return title_rating_activity(titles, _per_title(ratings))
+
+
+def _per_title(ratings: TitleRatings | None) -> TitleRatings:
+    """The ratings per title a genre filter needs; ValueError without them (a caller's mistake)."""
     if ratings is None:
         raise ValueError("a genre filter needs the ratings per title (core.title_ratings)")
-    return _read_only(ratings.user_totals(titles.mask)), title_rating_activity(titles, ratings)
+    return ratings
 
 
 def ratings_per_user(user_counts: np.ndarray, edges: tuple[int, ...] = USER_BINS) -> Table:
@@ -781,7 +794,7 @@ def top_user_share(user_counts: np.ndarray, fraction: float = 0.1) -> float | No
 def top_titles(titles: pd.DataFrame, n: int = 20, min_ratings: int = 100) -> pd.DataFrame:
     """The n best-scored titles with at least min_ratings ratings (ties: more ratings, then title)."""
     rated = titles[titles["score"].notna() & (titles["n_ratings"] >= min_ratings)]
-    columns = ["title", "platform", "type", "release_year", "score", "n_ratings", "listed_in"]
+    columns = ["id", "title", "platform", "type", "release_year", "score", "n_ratings", "genres", "listed_in"]
     candidates = rated.nlargest(n, "score", keep="all") if n > 0 else rated.iloc[0:0]
     ranked = candidates.sort_values(["score", "n_ratings", "title"], ascending=[False, False, True]).head(n)
     out = ranked[columns].reset_index(drop=True)

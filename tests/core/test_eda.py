@@ -239,9 +239,12 @@ def test_a_genre_filter_that_names_no_known_genre_is_refused(titles, genres):
 def test_genre_filtered_rating_numbers_need_the_ratings_per_title(titles, user_segments, activity):
     filters = eda.Filters(genres=("drama",))
     with pytest.raises(ValueError):
-        eda.rating_numbers(eda.select(titles, filters), filters, user_segments, activity, None)
+        eda.kept_user_totals(eda.select(titles, filters), filters, user_segments, None)
+    with pytest.raises(ValueError):
+        eda.kept_rating_activity(eda.select(titles, filters), filters, activity, None)
     plain = eda.Filters(("amazon",))
-    counts, table = eda.rating_numbers(eda.select(titles, plain), plain, user_segments, activity, None)
+    counts = eda.kept_user_totals(eda.select(titles, plain), plain, user_segments, None)
+    table = eda.kept_rating_activity(eda.select(titles, plain), plain, activity, None)
     assert sorted(counts.tolist()) == [40, 60, 60] and table == eda.rating_activity(activity, plain)
 
 

@@ -73,7 +73,8 @@ def test_a_genre_filter_counts_the_ratings_of_the_titles_of_those_genres(demo):
     expected = catalog.titles["genres"].fillna("").str.split(", ").map(lambda g: bool(set(g) & set(known[:2])))
     expected &= catalog.titles["platform"].isin(["amazon", "netflix"])
     assert (selection.mask == expected.to_numpy()).all() and 0 < selection.mask.sum() < len(catalog.titles)
-    counts, table = eda.rating_numbers(selection, filters, catalog.user_segments, catalog.activity, index)
+    counts = eda.kept_user_totals(selection, filters, catalog.user_segments, index)
+    table = eda.kept_rating_activity(selection, filters, catalog.activity, index)
     assert counts.tolist() == direct_totals(ratings, selection.mask)
     kept = ratings[selection.mask[ratings["row"].to_numpy()]]
     kept = kept.assign(platform=catalog.titles["platform"].to_numpy()[kept["row"].to_numpy()])
