@@ -16,11 +16,13 @@ import plotly.graph_objects as go
 import pytest
 from dash import html, no_update
 from plotly.utils import PlotlyJSONEncoder
+from selenium.common.exceptions import StaleElementReferenceException
 
 from callbacks import explore as cb
 from core import eda
 from core.config import PLATFORMS
 from layouts import explore as panel
+from layouts import explore_charts as charts
 from layouts import ids, tables
 from tests.app.components import find, text_of
 
@@ -459,10 +461,13 @@ def checked_type(dash_duo) -> str:
 
 
 def wait_until(condition, timeout: float = 10, what: str = "condition"):
-    """Poll until condition() is truthy; its value."""
+    """Poll until condition() is truthy; its value (an element replaced by a redraw meanwhile: not yet)."""
     end = time.time() + timeout
     while time.time() < end:
-        value = condition()
+        try:
+            value = condition()
+        except StaleElementReferenceException:
+            value = None
         if value:
             return value
         time.sleep(0.1)
@@ -504,4 +509,154 @@ def test_browser_charts_filters_url_and_history(dash_duo, app, data, bounds):
     dash_duo.find_element(f"#{ids.EXPLORE_RESET}").click()
     dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{len(data.titles):,}", timeout=10)
     assert urlparse(dash_duo.driver.current_url).query == ""
+    assert dash_duo.get_logs() == []
+
+
+def click_at(dash_duo, element, dx: float = 0, point: tuple[float, float] | None = None) -> None:
+    """A real mouse click (Plotly reads clicks from its drag layer): at an element's centre plus dx, or at a point
+    of the window."""
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+    driver = dash_duo.driver
+    if point is None:
+        # 'instant': Bootstrap makes scrolling smooth, and a click computed mid-scroll lands elsewhere
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
+        point = driver.execute_script(
+            "const r = arguments[0].getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2];",
+            element)
+    x, y = point
+    actions = ActionBuilder(driver)
+    actions.pointer_action.move_to_location(int(x + dx), int(y))
+    actions.pointer_action.click()
+    actions.perform()
+
+
+def query_of(dash_duo) -> dict[str, str]:
+    """The current URL's query parameters."""
+    return {key: values[0] for key, values in parse_qs(urlparse(dash_duo.driver.current_url).query).items()}
+
+
+def tick_texts(dash_duo, chart: str, axis: str) -> list[str]:
+    """The tick labels of one axis of a chart."""
+    return [tick.text for tick in dash_duo.find_elements(f"#{chart} .{axis}tick text")]
+
+
+def settled(dash_duo) -> bool:
+    """No Dash callback is pending (components being updated carry data-dash-is-loading)."""
+    return not dash_duo.driver.execute_script(
+        "return document.querySelectorAll('[data-dash-is-loading=\"true\"]').length")
+
+
+def click_until(dash_duo, click, done, what: str, tries: int = 3) -> None:
+    """Click (a function that finds its target afresh and clicks it) once the page has settled, until done(); a
+    chart redrawn under the pointer swallows a click, so a click that left the URL as it was is tried again (one
+    that changed it is never repeated: that would add a history entry)."""
+    for attempt in range(tries):
+        wait_until(lambda: settled(dash_duo), 15, "callbacks to settle")
+        time.sleep(0.5)  # Plotly draws after the callback's answer
+        before = dash_duo.driver.current_url
+        try:
+            click()
+            wait_until(lambda: dash_duo.driver.current_url != before, 10, what)
+        except (AssertionError, StaleElementReferenceException):
+            if attempt == tries - 1:
+                raise
+            continue
+        wait_until(done, 10, f"{what} (the URL is {dash_duo.driver.current_url})")
+        return
+
+
+def nearest_bar(dash_duo, chart: str, label: str):
+    """The bar of a chart drawn closest to an x-axis label."""
+    tick = next(t for t in dash_duo.find_elements(f"#{chart} .xtick text") if t.text == label)
+    centre = tick.rect["x"] + tick.rect["width"] / 2
+    return min(dash_duo.find_elements(f"#{chart} .bars .point path"),
+               key=lambda bar: abs(bar.rect["x"] + bar.rect["width"] / 2 - centre))
+
+
+@pytest.mark.browser
+def test_browser_click_to_filter_back_and_title_pages(dash_duo, app, data, bounds):
+    from core.genres import slug
+
+    dash_duo.start_server(app)
+    wait_until(lambda: dash_duo.find_elements(f"#{ids.EXPLORE_CHART_TYPES} .bars .point path"), 20, "bars")
+
+    # 1. a platform's bar in the types chart: only that platform, in the URL and the headline
+    click_until(dash_duo, lambda: click_at(dash_duo, nearest_bar(dash_duo, ids.EXPLORE_CHART_TYPES, "Netflix")),
+                lambda: query_of(dash_duo) == {"platforms": "netflix"}, "?platforms=netflix")
+    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{count(data, ['netflix']):,}", timeout=10)
+    assert checked_platforms(dash_duo) == ["netflix"]
+
+    # 2. a genre cell of the heatmap (redrawn for Netflix alone): that genre joins the filters
+    shown = [charts.genre_text(g) for g in dict.fromkeys(eda.top_genres(eda.select(data.titles, eda.Filters(
+        ("netflix",))))["genre"])]
+    wait_until(lambda: sorted(tick_texts(dash_duo, ids.EXPLORE_CHART_GENRES, "y")) == sorted(shown), 10,
+               "the heatmap redrawn for Netflix")
+    genre = shown[len(shown) // 2]
+
+    def click_genre() -> None:
+        """Click the middle of the genre's cell, placed by Plotly's own axes (tick labels can lag a redraw)."""
+        graph = dash_duo.find_element(f"#{ids.EXPLORE_CHART_GENRES} .js-plotly-plot")
+        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", graph)
+        x, y = dash_duo.driver.execute_script(
+            "const gd = arguments[0], row = gd.data[0].y.indexOf(arguments[1]), box = gd.getBoundingClientRect();"
+            "const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;"
+            "return row < 0 ? [null, null] : [box.left + xa._offset + xa.l2p(0), box.top + ya._offset + ya.l2p(row)];",
+            graph, genre)
+        assert x is not None, f"{genre} is not a row of the heatmap"
+        click_at(dash_duo, None, point=(x, y))
+
+    wanted = {"platforms": "netflix", "genres": slug(genre)}
+    click_until(dash_duo, click_genre, lambda: query_of(dash_duo) == wanted, f"heatmap click: ?genres={slug(genre)}")
+    kept = eda.filter_titles(data.titles, eda.Filters(("netflix",), genres=(genre.lower(),)))
+    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{len(kept):,}", timeout=10)
+    assert dash_duo.find_element(f"#{ids.EXPLORE_GENRES}").text.splitlines()[0] == genre
+
+    # 3. a year in the releases chart (one hover label for all lines: any point of the plot names a year)
+    click_until(dash_duo, lambda: click_at(dash_duo, dash_duo.find_element(f"#{ids.EXPLORE_CHART_RELEASES} .nsewdrag"),
+                                           dx=-60), lambda: "years" in query_of(dash_duo), "a year in the URL")
+    year = query_of(dash_duo)["years"].split("-")
+    assert year[0] == year[1] and bounds[0] <= int(year[0]) <= bounds[1]
+    inputs = dash_duo.find_elements(f"#{ids.EXPLORE_YEARS} input")
+    wait_until(lambda: [box.get_attribute("value") for box in inputs[:2]] == year, 10, "the year slider")
+
+    # 4. back undoes each click in turn
+    dash_duo.driver.back()
+    wait_until(lambda: query_of(dash_duo) == wanted, 10, "back: the year gone")
+    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{len(kept):,}", timeout=10)
+    dash_duo.driver.back()
+    wait_until(lambda: query_of(dash_duo) == {"platforms": "netflix"}, 10, "back: the genre gone")
+    wait_until(lambda: not dash_duo.find_element(f"#{ids.EXPLORE_GENRES}").text.startswith(genre), 10, "no genre")
+    dash_duo.driver.back()
+    wait_until(lambda: query_of(dash_duo) == {} and checked_platforms(dash_duo) == sorted(PLATFORMS), 10,
+               "back: every platform")
+
+    # 5. a title of the top-titles table opens its page, which links to Recommend with it chosen
+    wait_until(lambda: settled(dash_duo), 15, "callbacks to settle")
+    link = dash_duo.find_elements(f"#{ids.EXPLORE_TOP_TABLE} tbody tr a.title-link")[0]
+    name, target = link.text, urlparse(link.get_attribute("href"))
+    click_until(dash_duo, lambda: click_at(dash_duo, dash_duo.find_elements(
+        f"#{ids.EXPLORE_TOP_TABLE} tbody tr a.title-link")[0]), lambda: "/title" in dash_duo.driver.current_url,
+        "the title page")
+    dash_duo.wait_for_text_to_equal(f"#{ids.TITLE_HEADING}", name, timeout=10)
+    title_id = target.query.split("=", 1)[1]
+    assert urlparse(dash_duo.driver.current_url).query == f"id={title_id}"
+    assert dash_duo.find_element(f"#{ids.TITLE_RECOMMEND_LINK}").get_attribute("href").endswith(
+        f"/recommend?title={title_id}")
+    wait_until(lambda: dash_duo.find_elements(f"#{ids.TITLE_DISTRIBUTION} .bars"), 10, "the rating chart")
+
+    # 6. the navigation search finds genres by any of their labels: choosing one opens Explore filtered by it
+    from callbacks import title as title_callbacks
+
+    dash_duo.find_element(f"#{ids.NAV_SEARCH}").click()
+    dash_duo.wait_for_element(".dash-dropdown-search", timeout=5).send_keys("documentaries")
+    served = [option["label"] for option in title_callbacks.search_options(data, "documentaries")]
+    shown = lambda: [o.text for o in dash_duo.find_elements("[role=option]")]  # noqa: E731
+    wait_until(lambda: shown() == served, 10, "the server's answer to the whole word")  # not an earlier keystroke's
+    assert served[0] == "Genre: Documentary (in Explore)"
+    dash_duo.find_elements("[role=option]")[0].click()
+    wait_until(lambda: query_of(dash_duo) == {"genres": "documentary"}, 20, "Explore filtered by the genre")
+    assert urlparse(dash_duo.driver.current_url).path == "/"
+    documentaries = eda.filter_titles(data.titles, eda.Filters(genres=("documentary",)))
+    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{len(documentaries):,}", timeout=10)
     assert dash_duo.get_logs() == []
