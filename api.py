@@ -59,7 +59,7 @@ from core.queries import (
     query_ranges,
     top_actors,
 )
-from core.titles import MAX_ID, TitleDetails, title_details
+from core.titles import MAX_ID, TitleDetails, find_title, title_details
 from openapi import DOCS_URL, SPEC_URL, Param, docs_asset, docs_page, openapi_document
 
 api = Blueprint("streaming_api", __name__)
@@ -195,7 +195,8 @@ def top_actors_answer(platform: Any = None, year: Any = None, n: Any = DEFAULT_C
 def title_answer(id: Any = None) -> TitleDetails:  # noqa: A002 -- the query parameter's name
     """One title in full: metadata, canonical genres and facets, its ratings beside its platform's, its ranks there."""
     catalog = _catalog()
-    return title_details(catalog.titles, title_ratings.for_catalog(catalog), id)
+    key = find_title(catalog.titles, id)  # bad or unknown ids answer 400/404 before any data is read
+    return title_details(catalog.titles, title_ratings.for_catalog(catalog), key)
 
 
 def ranges_answer() -> QueryRanges:

@@ -16,7 +16,7 @@ from dash import Input, Output, State, callback, html, no_update
 from core import Catalog, eda, search, title_ratings
 from core.errors import InvalidQuery, NotFound, NotReady
 from core.genres import display_name, slug
-from core.titles import Ratings, title_details
+from core.titles import Ratings, find_title, title_details
 from layouts import ids
 from layouts import title as page
 from layouts.figures import PLATFORM_COLORS, empty_dict, merged, themed_layout
@@ -63,10 +63,13 @@ def _bars(name: str, shares: list[float], counts: list[int], stars: list[str], c
 
 
 def chart_view(cat: Catalog, title_id: object, theme: str | None) -> dict:
-    """The rating chart of the title shown (an empty chart on a not-found page)."""
+    """The rating chart of the title shown (an empty chart on a not-found page or for an id that names none)."""
     if not title_id:
         return empty_dict("", theme)
-    details = title_details(cat.titles, title_ratings.for_catalog(cat), title_id)
+    try:
+        details = title_details(cat.titles, title_ratings.for_catalog(cat), title_id)
+    except (InvalidQuery, NotFound):
+        return empty_dict("No such title", theme)
     return distribution_figure(details["ratings"], details["platform"], theme)
 
 
@@ -75,7 +78,7 @@ def similar_view(cat: Catalog, get_model: Callable[[], object], title_id: object
     if not title_id:
         return None, True
     try:
-        rows = get_model().similar_titles(str(title_id), SIMILAR_K)
+        rows = get_model().similar_titles(find_title(cat.titles, title_id), SIMILAR_K)
     except NotReady as exc:
         return preparing(str(exc), exc.progress or {}), False
     except (InvalidQuery, NotFound) as exc:

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import scipy.sparse as sp
 
+from core.errors import DataError
 from core.locks import file_lock
 
 FILE_NAME = "title-ratings-v1.npz"
@@ -161,7 +162,8 @@ def _read_only(index: TitleRatings) -> TitleRatings:
 
 
 def for_catalog(catalog) -> TitleRatings:
-    """The TitleRatings of a Catalog: kept for the process, loaded from its version folder or built and saved."""
+    """The TitleRatings of a Catalog: kept for the process, loaded from its version folder or built and saved;
+    DataError when its ratings cannot be read."""
     key = id(catalog.titles)
     with _LOCK:
         if key not in _MEMO:
@@ -180,9 +182,12 @@ def _load_or_build(catalog) -> TitleRatings:
     with file_lock(path.with_suffix(".lock"), "ratings per title") as waited:
         index = load(path, n_titles, n_users) if waited else None
         if index is None:
-            months = np.unique(catalog.activity["month"].astype(str).to_numpy())
-            index = build(Path(catalog.version_dir) / "ratings.parquet", pd.Index(catalog.titles["id"]),
-                          catalog.users["n_ratings"].to_numpy(), months)
+            try:
+                months = np.unique(catalog.activity["month"].astype(str).to_numpy())
+                index = build(Path(catalog.version_dir) / "ratings.parquet", pd.Index(catalog.titles["id"]),
+                              catalog.users["n_ratings"].to_numpy(), months)
+            except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
+                raise DataError(f"{path.parent}: the ratings per title cannot be built ({exc})") from None
             try:
                 save(index, path)
             except OSError as exc:  # read-only data: every process builds its own copy

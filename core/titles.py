@@ -65,7 +65,7 @@ class TitleDetails(TypedDict):
 
 def parse_title_id(value: object) -> str:
     """A title id as looked up ('NS2544 ' -> 'ns2544'); InvalidQuery for an empty or overlong value."""
-    text = str(value).strip().lower() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    text = value.strip().lower() if isinstance(value, str) else ""
     if not text:
         raise InvalidQuery("give a title id, such as ns2544 (netflix) or as12 (amazon)")
     if len(text) > MAX_ID:
@@ -73,11 +73,17 @@ def parse_title_id(value: object) -> str:
     return text
 
 
-def title_details(titles: pd.DataFrame, ratings: TitleRatings, title_id: object) -> TitleDetails:
-    """Everything about one title of a catalogue (titles indexed by id); NotFound for an unknown id."""
+def find_title(titles: pd.DataFrame, title_id: object) -> str:
+    """The id of a title of the catalogue (titles indexed by id); InvalidQuery for a bad id, NotFound for none."""
     key = parse_title_id(title_id)
     if key not in titles.index:
         raise NotFound(f"unknown title id {quoted(key)}: no title of the catalogue has this id")
+    return key
+
+
+def title_details(titles: pd.DataFrame, ratings: TitleRatings, title_id: object) -> TitleDetails:
+    """Everything about one title of a catalogue (titles indexed by id); NotFound for an unknown id."""
+    key = find_title(titles, title_id)
     row = titles.loc[key]
     position = int(titles.index.get_loc(key))
     same = (titles["platform"] == row["platform"]).to_numpy()
