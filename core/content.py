@@ -51,11 +51,15 @@ def field_matrix(texts: pd.Series, field: str) -> sp.csr_matrix:
 
 
 def genre_terms(titles: pd.DataFrame) -> pd.Series:
-    """Each title's canonical genres and facet values as one list ('drama, origin:international, format:anime'):
-    a facet is a term of its own kind, so the audience 'kids & family' never meets a genre of that name."""
+    """Each title's canonical genres and facet values as one list ('drama, origin:international, format:anime'),
+    then the words of the catalogue's own labels ('word:dramas'): a facet is a term of its own kind, so the
+    audience 'kids & family' never meets a genre of that name; the label words keep what the vocabulary folds
+    away (a catalogue's wording, 'tv' or 'movies'), which the canonical terms alone lose on the real data."""
+    words = titles["listed_in"].fillna("").str.findall(r"[a-z0-9]+").map(
+        lambda found: ", ".join(f"word:{w}" for w in dict.fromkeys(found)))
     columns = [titles["genres"].fillna("")] + [
         titles[facet].fillna("").map(lambda text, kind=facet: ", ".join(f"{kind}:{v}" for v in split_list(text)))
-        for facet in FACETS]
+        for facet in FACETS] + [words]
     joined = columns[0]
     for column in columns[1:]:
         joined = joined.str.cat(column, sep=", ")
