@@ -185,8 +185,8 @@ def top_titles_frame(cat: Catalog, platforms: object, content_type: object, year
                      min_ratings: object, genres: object = None) -> pd.DataFrame:
     """The top-rated titles under the filters (data values, lower-case); InvalidQuery for impossible inputs."""
     filters = make_filters(cat, platforms, content_type, years, genres)
-    titles = eda.filter_titles(cat.titles, filters, eda.EDA_COLUMNS)
-    return eda.top_titles(titles, n=TOP_TITLES, min_ratings=parse_min_ratings(min_ratings))
+    return eda.top_titles(cat.titles, n=TOP_TITLES, min_ratings=parse_min_ratings(min_ratings),
+                          kept=eda.select(cat.titles, filters).mask)
 
 
 def csv_frame(top: pd.DataFrame) -> pd.DataFrame:

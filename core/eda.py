@@ -791,12 +791,23 @@ def top_user_share(user_counts: np.ndarray, fraction: float = 0.1) -> float | No
     return round(100 * float(np.partition(counts, len(counts) - top)[len(counts) - top:].sum() / counts.sum()), 2)
 
 
-def top_titles(titles: pd.DataFrame, n: int = 20, min_ratings: int = 100) -> pd.DataFrame:
-    """The n best-scored titles with at least min_ratings ratings (ties: more ratings, then title)."""
-    rated = titles[titles["score"].notna() & (titles["n_ratings"] >= min_ratings)]
-    columns = ["id", "title", "platform", "type", "release_year", "score", "n_ratings", "genres", "listed_in"]
-    candidates = rated.nlargest(n, "score", keep="all") if n > 0 else rated.iloc[0:0]
-    ranked = candidates.sort_values(["score", "n_ratings", "title"], ascending=[False, False, True]).head(n)
-    out = ranked[columns].reset_index(drop=True)
+TOP_COLUMNS = ["id", "title", "platform", "type", "release_year", "score", "n_ratings", "genres", "listed_in"]
+
+
+def top_titles(titles: pd.DataFrame, n: int = 20, min_ratings: int = 100,
+               kept: np.ndarray | None = None) -> pd.DataFrame:
+    """The n best-scored titles with at least min_ratings ratings (ties: more ratings, then title), among the kept
+    rows (a mask, e.g. select(...).mask) or all of them. Ranked on numpy arrays: only the n rows shown are taken
+    from the frame (taking every kept row of its text columns cost most of the call)."""
+    score = titles["score"].to_numpy(np.float64, na_value=np.nan)
+    counts = titles["n_ratings"].to_numpy(np.int64)
+    rated = ~np.isnan(score) & (counts >= min_ratings)
+    candidates = np.flatnonzero(rated if kept is None else rated & kept)
+    if n > 0 and len(candidates) > n:  # the n-th best score and every title tied with it
+        cut = np.partition(score[candidates], len(candidates) - n)[len(candidates) - n]
+        candidates = candidates[score[candidates] >= cut]
+    names = titles["title"].iloc[candidates].to_numpy(dtype=object).astype(str)
+    order = candidates[np.lexsort((names, -counts[candidates], -score[candidates]))][:max(n, 0)]
+    out = titles.iloc[order][TOP_COLUMNS].reset_index(drop=True)
     out["score"] = out["score"].astype("float64").round(3)
     return out
