@@ -3,6 +3,7 @@ platform's, and where it ranks on its platform (the title page and GET /api/titl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TypedDict
 
 import numpy as np
@@ -81,12 +82,53 @@ def find_title(titles: pd.DataFrame, title_id: object) -> str:
     return key
 
 
+@dataclass(frozen=True)
+class Ranks:
+    """Every title's place on its platform, computed once per titles frame."""
+
+    platform: np.ndarray  # platform code of each title
+    by_score: np.ndarray  # 1-based place by mean score among the platform's rated titles (0: unrated)
+    by_ratings: np.ndarray  # 1-based place by number of ratings among the platform's titles (ties share it)
+    rated: np.ndarray  # rated titles per platform code
+    titles: np.ndarray  # titles per platform code
+
+
+def _ranks(titles: pd.DataFrame) -> Ranks:
+    """The Ranks of a titles frame: one sort per platform (ties by score: more ratings, then title)."""
+    codes, _ = pd.factorize(titles["platform"].astype(object), use_na_sentinel=False)
+    score = titles["score"].to_numpy(np.float64, na_value=np.nan)
+    counts = titles["n_ratings"].to_numpy(np.int64)
+    names = titles["title"].astype(object).fillna("").to_numpy().astype(str)
+    by_score, by_ratings = np.zeros(len(titles), np.int64), np.zeros(len(titles), np.int64)
+    for code in np.unique(codes):
+        rows = np.flatnonzero(codes == code)
+        rated = rows[~np.isnan(score[rows])]
+        by_score[rated[np.lexsort((names[rated], -counts[rated], -score[rated]))]] = np.arange(1, len(rated) + 1)
+        ordered = np.sort(counts[rows])
+        by_ratings[rows] = len(rows) - np.searchsorted(ordered, counts[rows], side="right") + 1
+    rated_per = np.bincount(codes, weights=~np.isnan(score)).astype(np.int64)
+    return Ranks(codes, by_score, by_ratings, rated_per, np.bincount(codes))
+
+
+_RANKS: dict[int, tuple[pd.DataFrame, Ranks]] = {}
+
+
+def ranks(titles: pd.DataFrame) -> Ranks:
+    """The Ranks of a titles frame, kept while the frame is the one they were computed for."""
+    hit = _RANKS.get(id(titles))
+    if hit is None or hit[0] is not titles:
+        _RANKS.clear()  # one catalogue per process, plus a few in tests
+        hit = _RANKS[id(titles)] = (titles, _ranks(titles))
+    return hit[1]
+
+
 def title_details(titles: pd.DataFrame, ratings: TitleRatings, title_id: object) -> TitleDetails:
     """Everything about one title of a catalogue (titles indexed by id); NotFound for an unknown id."""
     key = find_title(titles, title_id)
-    row = titles.loc[key]
     position = int(titles.index.get_loc(key))
-    same = (titles["platform"] == row["platform"]).to_numpy()
+    row = titles.iloc[position]
+    places = ranks(titles)
+    same = places.platform == places.platform[position]
     return TitleDetails(
         id=key, title=str(row["title"]), platform=str(row["platform"]), type=_text(row["type"]),
         release_year=_whole(row["release_year"]), date_added=_text(row["date_added"]), rating=_text(row["rating"]),
@@ -94,8 +136,8 @@ def title_details(titles: pd.DataFrame, ratings: TitleRatings, title_id: object)
         duration_unit=_text(row["duration_type"]), country=_items(row["country"]), director=_items(row["director"]),
         cast=_items(row["cast"]), listed_in=_items(row["listed_in"]), genres=_items(row["genres"]),
         facets={facet: _items(row[facet]) for facet in FACETS}, description=_text(row["description"]),
-        ratings=_ratings(titles, ratings, position, same), rank_by_score=_score_rank(titles, position, same),
-        rank_by_ratings=_rank(titles["n_ratings"].to_numpy(np.float64), titles, position, same))
+        ratings=_ratings(titles, ratings, position, same), rank_by_score=_rank(places, position, "score"),
+        rank_by_ratings=_rank(places, position, "ratings"))
 
 
 def _ratings(titles: pd.DataFrame, ratings: TitleRatings, position: int, same: np.ndarray) -> Ratings:
@@ -121,24 +163,14 @@ def _mean(counts: np.ndarray) -> float | None:
     return round(float(np.dot(counts, STARS) / total), 4) if total else None
 
 
-def _score_rank(titles: pd.DataFrame, position: int, same: np.ndarray) -> Rank | None:
-    """Rank by mean score among the platform's rated titles (ties: more ratings, then title); None when unrated."""
-    scores = titles["score"].to_numpy(np.float64)
-    if np.isnan(scores[position]):
+def _rank(places: Ranks, position: int, by: str) -> Rank | None:
+    """A title's Rank by mean score (None when unrated) or by number of ratings."""
+    code = places.platform[position]
+    place, of = ((places.by_score[position], places.rated[code]) if by == "score"
+                 else (places.by_ratings[position], places.titles[code]))
+    if not place:
         return None
-    rated = same & ~np.isnan(scores)
-    candidates = np.flatnonzero(rated)
-    names = titles["title"].astype(str).to_numpy()[candidates]
-    counts = titles["n_ratings"].to_numpy(np.int64)[candidates]
-    order = np.lexsort((names, -counts, -scores[candidates]))
-    place = int(np.flatnonzero(candidates[order] == position)[0]) + 1
-    return Rank(position=place, of=len(candidates), percentile=_percentile(place, len(candidates)))
-
-
-def _rank(values: np.ndarray, titles: pd.DataFrame, position: int, same: np.ndarray) -> Rank:
-    """Rank by a value (more first; ties share the best place) among the platform's titles."""
-    place = int((values[same] > values[position]).sum()) + 1
-    return Rank(position=place, of=int(same.sum()), percentile=_percentile(place, int(same.sum())))
+    return Rank(position=int(place), of=int(of), percentile=_percentile(int(place), int(of)))
 
 
 def _percentile(place: int, of: int) -> float:
