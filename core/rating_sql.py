@@ -1,0 +1,127 @@
+"""The rating half of the ETL as SQL, written once for any engine (DuckDB here; Spark SQL runs it unchanged).
+
+Each step is a plain SELECT over named tables; the engine materialises it under its name (DuckDB: `CREATE TABLE
+name AS ...`; Spark: a cached temp view), so the text has no engine-specific statement. Inputs the engine provides:
+
+- ``raw_ratings(user_id BIGINT, rating DOUBLE, ts DOUBLE, code INTEGER)``: every row of the rating files as read
+  (NaN read as null); ``code`` is the row of the title in the catalogue, -1 for a movieId that matches no title,
+  null for a missing movieId;
+- ``title_segments(code INTEGER, segment INTEGER)``: each title's segment (platform x type x release year);
+- ``calendar(day BIGINT, month VARCHAR)``: days since 1970-01-01 up to 2100-01-01 and their 'YYYY-MM'.
+
+Only ANSI-style SQL both engines share: CASE, CAST to INTEGER/BIGINT/REAL/DOUBLE, FLOOR, BETWEEN, joins, GROUP BY,
+named windows with ROW_NUMBER/DENSE_RANK/LEAD; months come from the calendar table rather than a date function,
+whose name and time-zone handling differ between engines.
+"""
+
+from __future__ import annotations
+
+# Bits of `problem` (0: usable); a missing value hides the others, the others are counted independently.
+MISSING, BAD_RATING, BAD_USER, BAD_TIME, UNKNOWN_TITLE = 1, 2, 4, 8, 16
+PROBLEMS = {MISSING: "missing value: excluded",
+            BAD_RATING: "rating outside 0.5-5: excluded",
+            BAD_USER: "userId not a positive 32-bit integer: excluded",
+            BAD_TIME: "timestamp outside 1970-2100: excluded",
+            UNKNOWN_TITLE: "movieId matches no title: excluded"}
+SECONDS_PER_DAY = 86_400
+# Unix seconds of 1970-01-01 and 2100-01-01: anything outside is a broken timestamp, not a rating date.
+TIMESTAMP_RANGE = (0, 4_102_444_800)
+
+
+# Every row read, with its problems as bits and, for usable rows, values in their final types (the casts are
+# guarded: an out-of-range value must not fail the cast, it is reported).
+CHECKED = f"""
+SELECT problem,
+       CASE WHEN problem = 0 THEN CAST(user_id AS INTEGER) END AS user_id,
+       code,
+       CASE WHEN problem = 0 THEN CAST(FLOOR(ts) AS BIGINT) END AS ts,
+       CASE WHEN problem = 0 THEN CAST(rating AS REAL) END AS rating
+FROM (
+  SELECT user_id, rating, ts, code,
+         CASE WHEN user_id IS NULL OR rating IS NULL OR ts IS NULL OR code IS NULL THEN {MISSING}
+              ELSE (CASE WHEN rating BETWEEN 0.5 AND 5.0 THEN 0 ELSE {BAD_RATING} END)
+                 + (CASE WHEN user_id BETWEEN 1 AND 2147483647 THEN 0 ELSE {BAD_USER} END)
+                 + (CASE WHEN ts BETWEEN {TIMESTAMP_RANGE[0]} AND {TIMESTAMP_RANGE[1]} THEN 0 ELSE {BAD_TIME} END)
+                 + (CASE WHEN code < 0 THEN {UNKNOWN_TITLE} ELSE 0 END)
+         END AS problem
+  FROM raw_ratings
+) read_rows
+"""
+
+PROBLEM_COUNTS = "SELECT problem, COUNT(*) AS n_rows FROM checked GROUP BY problem"
+
+# The last row of each user and title in time (ties: the higher rating), with how many distinct (time, rating)
+# rows the pair had: the rows beyond those were exact duplicates, the distinct ones beyond the first were
+# superseded by a later rating.
+LATEST = """
+SELECT user_id, code, ts, rating, n_distinct
+FROM (
+  SELECT user_id, code, ts, rating,
+         LEAD(ts) OVER pair_in_time AS next_ts,
+         DENSE_RANK() OVER pair_in_time AS n_distinct
+  FROM checked
+  WHERE problem = 0
+  WINDOW pair_in_time AS (PARTITION BY user_id, code ORDER BY ts, rating)
+) ranked
+WHERE next_ts IS NULL
+"""
+
+DUPLICATE_COUNTS = "SELECT COUNT(*) AS n_kept, SUM(n_distinct) AS n_distinct FROM latest"
+
+TITLE_TOTALS = """
+SELECT code, COUNT(*) AS n_ratings, SUM(CAST(rating AS DOUBLE)) AS rating_sum
+FROM latest GROUP BY code
+"""
+
+USER_TOTALS = """
+SELECT user_id, COUNT(*) AS n_ratings, SUM(CAST(rating AS DOUBLE)) AS rating_sum
+FROM latest GROUP BY user_id
+"""
+
+# A user's row in the users output (sorted by user_id), which the per-segment counts refer to.
+USER_ROWS = "SELECT user_id, ROW_NUMBER() OVER (ORDER BY user_id) - 1 AS user_row FROM user_totals"
+
+USER_SEGMENT_TOTALS = """
+SELECT s.segment, l.user_id, COUNT(*) AS n_ratings
+FROM latest l JOIN title_segments s ON s.code = l.code
+GROUP BY s.segment, l.user_id
+"""
+
+MONTH_SEGMENT_TOTALS = f"""
+SELECT s.segment, c.month, COUNT(*) AS n_ratings, SUM(CAST(l.rating AS DOUBLE)) AS rating_sum
+FROM latest l
+JOIN title_segments s ON s.code = l.code
+JOIN calendar c ON c.day = CAST(FLOOR(l.ts / {SECONDS_PER_DAY}) AS BIGINT)
+GROUP BY s.segment, c.month
+"""
+
+# Name -> SELECT, in the order they run; each reads inputs and earlier steps by name.
+STEPS: dict[str, str] = {
+    "checked": CHECKED,
+    "problem_counts": PROBLEM_COUNTS,
+    "latest": LATEST,
+    "duplicate_counts": DUPLICATE_COUNTS,
+    "title_totals": TITLE_TOTALS,
+    "user_totals": USER_TOTALS,
+    "user_rows": USER_ROWS,
+    "user_segment_totals": USER_SEGMENT_TOTALS,
+    "month_segment_totals": MONTH_SEGMENT_TOTALS,
+}
+# The steps after de-duplication (totals per title, user, user x segment and month x segment).
+SUMMARY_STEPS = ("title_totals", "user_totals", "user_rows", "user_segment_totals", "month_segment_totals")
+# Steps only later steps read: dropped once `latest` is made, to free memory and spill space.
+INTERMEDIATE = ("checked",)
+
+# The outputs, read in the order the files want (the engine streams them; nothing here is held whole).
+RESULTS: dict[str, str] = {
+    "problem_counts": "SELECT problem, n_rows FROM problem_counts ORDER BY problem",
+    "duplicate_counts": "SELECT n_kept, n_distinct FROM duplicate_counts",
+    "title_totals": "SELECT code, n_ratings, rating_sum FROM title_totals ORDER BY code",
+    "users": "SELECT user_id, n_ratings, rating_sum FROM user_totals ORDER BY user_id",
+    "ratings": "SELECT user_id, code, rating, ts FROM latest ORDER BY user_id, code",
+    "user_segments": """
+        SELECT t.segment, r.user_row, t.n_ratings
+        FROM user_segment_totals t JOIN user_rows r ON r.user_id = t.user_id
+        ORDER BY t.segment, r.user_row""",
+    "activity": "SELECT segment, month, n_ratings, rating_sum FROM month_segment_totals ORDER BY segment, month",
+}
