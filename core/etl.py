@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from core import rating_etl, rating_sql
+from core import rating_etl
 from core.config import PLATFORMS, TITLE_FILES, processed_dir_for
 from core.errors import DataError
 from core.locks import file_lock
@@ -281,39 +281,6 @@ def title_segments(titles: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     return codes, segments.sort_index()
 
 
-def load_ratings(engine: rating_etl.DuckDbEngine, rating_files: list[Path], titles: pd.DataFrame,
-                 report: QualityReport, progress: Progress) -> None:
-    """Stream every rating file into the engine and run the rating SQL (core.rating_sql): validated, joined to
-    title ids and de-duplicated; the results stay in the engine for the summaries and writers."""
-    title_ids = pa.array(titles["id"].to_numpy(), pa.string())
-    engine.register("title_segments", pa.table({"code": pa.array(np.arange(len(titles)), pa.int32()),
-                                                "segment": pa.array(title_segments(titles)[0], pa.int32())}))
-    engine.register("calendar", rating_etl.calendar())
-    stream = rating_etl.RatingStream(rating_files, title_ids, progress,
-                                     workers=min(len(rating_files), rating_etl.usable_cores()))
-    with progress.stage("reading ratings", total=megabytes(rating_files), unit="MB"):
-        engine.register("raw_ratings", stream.reader())
-        try:
-            engine.materialise("checked")
-        finally:
-            stream.close()
-        stream.check()
-    with progress.stage("cleaning ratings"):
-        engine.materialise("problem_counts")
-        rows_read, usable, problems = rating_etl.problem_counts(engine)
-        report.add("ratings", "rows read", rows_read)
-        for what, count in problems:
-            report.add("ratings", what, count)
-        if usable == 0:
-            raise DataError(f"{rating_files[0].parent}: no usable rating in the ratings files")
-        engine.materialise("latest", "duplicate_counts")
-        for name in rating_sql.INTERMEDIATE:
-            engine.drop(name)
-        duplicates = rating_etl.duplicate_counts(engine, usable)
-        report.add("ratings", "exact duplicate row: excluded", duplicates.exact)
-        report.add("ratings", "same user and title rated again: earlier rating excluded", duplicates.superseded)
-
-
 # ---------------------------------------------------------------------------------------------- aggregates
 def add_scores(titles: pd.DataFrame, counts: np.ndarray, sums: np.ndarray) -> pd.DataFrame:
     """Each title's mean user rating (`score`, NaN when unrated) and number of ratings."""
@@ -395,11 +362,9 @@ def publish(tmp_dir: Path, out_dir: Path, fp: str) -> Path:
 
 def write_outputs(tmp_dir: Path, titles: pd.DataFrame, engine: rating_etl.DuckDbEngine, users: pd.DataFrame,
                   manifest: dict) -> None:
-    """Write every processed file into a temp folder (the ratings and per-segment counts streamed from the
-    engine); the manifest, written last, records each file's size so a damaged copy is noticed."""
-    tmp_dir.mkdir(parents=True)
+    """Write the other processed files beside ratings.parquet in the temp folder (the per-segment counts streamed
+    from the engine); the manifest, written last, records each file's size so a damaged copy is noticed."""
     titles.to_parquet(tmp_dir / "titles.parquet", index=False)
-    rating_etl.write_ratings(engine, pa.array(titles["id"].to_numpy(), pa.string()), tmp_dir / "ratings.parquet")
     users.to_parquet(tmp_dir / "users.parquet", index=False)
     segments = rated_segments(titles)
     rating_etl.write_segment_counts(engine, "user_segments", segments, ["user_row", *SEGMENT_COLUMNS, "n_ratings"],
@@ -451,9 +416,12 @@ def build_version(raw_dir: Path, out_dir: Path, title_files: dict[str, Path], ra
     spill_dir = tmp_dir.with_name(tmp_dir.name + "-spill")  # the engine's overflow; a .tmp-* name like the rest
     engine = rating_etl.DuckDbEngine(spill_dir)
     try:
-        load_ratings(engine, rating_files, titles, report, progress)
+        tmp_dir.mkdir(parents=True)
+        title_ids = pa.array(titles["id"].to_numpy(), pa.string())
+        rating_etl.process_ratings(engine, rating_files, title_ids, title_segments(titles)[0], report, progress,
+                                   tmp_dir / "ratings.parquet")
         with progress.stage("summarising"):
-            engine.materialise(*rating_sql.SUMMARY_STEPS)
+            rating_etl.summarise(engine)
             titles = add_scores(titles, *rating_etl.title_totals(engine, len(titles)))
             report.add("titles", "no rating at all: kept with null score", int((titles["n_ratings"] == 0).sum()))
             users = rating_etl.users_frame(engine)

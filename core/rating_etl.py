@@ -10,7 +10,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,9 @@ from core import rating_sql
 from core.errors import DataError
 from core.progress import Progress
 
+if TYPE_CHECKING:
+    from core.etl import QualityReport
+
 RATING_COLUMNS = ["userId", "rating", "timestamp", "movieId"]
 RAW_TYPES = {"userId": pa.int64(), "rating": pa.float64(), "timestamp": pa.float64(), "movieId": pa.string()}
 RAW_SCHEMA = pa.schema([("user_id", pa.int64()), ("rating", pa.float64()), ("ts", pa.float64()),
@@ -33,6 +36,8 @@ BLOCK_BYTES = 8 << 20  # CSV text per batch: ~280k rating rows
 RATING_ROW_GROUP = 2_000_000  # rows per row group of ratings.parquet
 SUMMARY_ROW_GROUP = 1 << 20  # pyarrow's default, as DataFrame.to_parquet wrote the summaries
 LAST_DAY = 47_482  # 2100-01-01, the end of the timestamps kept
+# Memory per usable row of a part: de-duplication (a window over the part) and the sorted output held at once.
+BYTES_PER_PART_ROW = 100
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -140,27 +145,34 @@ class RatingStream:
 class DuckDbEngine:
     """Runs core.rating_sql on DuckDB: each step materialised as a table, memory capped, spilling to disk."""
 
-    def __init__(self, spill_dir: Path, memory_limit: str | None = None, threads: int | None = None) -> None:
+    def __init__(self, spill_dir: Path, memory: str | None = None, threads: int | None = None) -> None:
         import duckdb  # imported late: only a cold ETL run needs it
 
         self.error = duckdb.Error
+        self.memory_bytes = memory_bytes(memory or os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY)
         self.con = duckdb.connect(config={
-            "memory_limit": memory_limit or os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY,
-            "threads": threads or usable_cores(), "temp_directory": str(spill_dir),
-            "preserve_insertion_order": False})
+            "memory_limit": f"{self.memory_bytes // 2**20}MiB", "threads": threads or usable_cores(),
+            "temp_directory": str(spill_dir), "preserve_insertion_order": False})
 
     def register(self, name: str, data: pa.Table | pa.RecordBatchReader) -> None:
         """Make Arrow data (a table, or a stream read once) a named input."""
         self.con.register(name, data)
 
-    def materialise(self, *steps: str) -> None:
-        """Run steps of core.rating_sql, each into a table of its name."""
-        for name in steps:
-            self._run(f"CREATE TABLE {name} AS {rating_sql.STEPS[name]}")
+    def materialise(self, steps: dict[str, str], how: str = "create") -> None:
+        """Run steps into tables of their names: create them, replace them, or append to them."""
+        for name, sql in steps.items():
+            statement = {"create": f"CREATE TABLE {name} AS", "replace": f"CREATE OR REPLACE TABLE {name} AS",
+                         "append": f"INSERT INTO {name}"}[how]
+            self._run(f"{statement} {sql}")
 
-    def drop(self, name: str) -> None:
-        """Free a table no later step needs."""
-        self._run(f"DROP TABLE {name}")
+    def select_part(self, first: int, last: int) -> None:
+        """Point `part_rows` at the usable rows of the users from `first` to `last`."""
+        self._run(f"CREATE OR REPLACE VIEW part_rows AS {rating_sql.PART_ROWS.format(first=first, last=last)}")
+
+    def drop(self, *names: str) -> None:
+        """Free tables no later step needs."""
+        for name in names:
+            self._run(f"DROP TABLE {name}")
 
     def rows(self, sql: str) -> list[tuple]:
         """A small result as tuples."""
@@ -168,7 +180,10 @@ class DuckDbEngine:
 
     def table(self, sql: str) -> pa.Table:
         """A result held whole (per-user or per-title totals)."""
-        return pa.Table.from_batches(list(self.batches(sql)))
+        try:
+            return self.con.sql(sql).to_arrow_table()
+        except self.error as exc:
+            raise engine_problem(exc) from None
 
     def batches(self, sql: str, rows: int = 1 << 20) -> Iterator[pa.RecordBatch]:
         """A result streamed as Arrow batches."""
@@ -188,6 +203,15 @@ class DuckDbEngine:
         self.con.close()
 
 
+def memory_bytes(text: str) -> int:
+    """'500MB', '1.5GB', '512MiB' -> bytes, or a DataError naming the setting."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(I?B)?\s*", text.upper())
+    if not match or float(match.group(1)) == 0:
+        raise DataError(f"{MEMORY_ENV}={text[:40]!r}: give an amount of memory such as 500MB or 2GB")
+    base = 1024 if match.group(3) == "IB" else 1000
+    return int(float(match.group(1)) * base ** " KMGT".index(match.group(2) or " "))
+
+
 def engine_problem(exc: Exception) -> DataError:
     """A short message for a failure inside the engine (out of memory or disk, most likely)."""
     return DataError(f"processing the ratings failed: {_first_line(exc)}")
@@ -202,34 +226,150 @@ def usable_cores() -> int:
 
 
 def calendar() -> pa.Table:
-    """Days since 1970-01-01 up to 2100-01-01 and their month as 'YYYY-MM'."""
+    """Days since 1970-01-01 up to 2100-01-01 and their month (months since 1970-01)."""
     days = np.arange(LAST_DAY + 1)
-    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(str)
-    return pa.table({"day": pa.array(days, pa.int64()), "month": pa.array(months, pa.string())})
+    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return pa.table({"day": pa.array(days, pa.int64()), "month": pa.array(months, pa.int32())})
+
+
+# ---------------------------------------------------------------------------------------------- the steps
+@dataclass(frozen=True)
+class DuplicateCounts:
+    """Rows kept, and how many were exact repeats or superseded by a later rating of the same title."""
+
+    kept: int = 0
+    exact: int = 0
+    superseded: int = 0
+
+    def __add__(self, other: DuplicateCounts) -> DuplicateCounts:
+        return DuplicateCounts(self.kept + other.kept, self.exact + other.exact, self.superseded + other.superseded)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A range of user ids and how many usable rows they have."""
+
+    first: int
+    last: int
+    rows: int
+
+
+def process_ratings(engine: DuckDbEngine, paths: list[Path], title_ids: pa.Array, segments: np.ndarray,
+                    report: QualityReport, progress: Progress, ratings_path: Path) -> None:
+    """Stream the rating files into the engine, check every row, de-duplicate part by part (writing the ratings
+    file as each part is done) and add up the parts' totals; `segments` is each title's segment number. The report
+    gets a line per problem found."""
+    engine.register("title_segments", pa.table({"code": pa.array(np.arange(len(title_ids)), pa.int32()),
+                                                "segment": pa.array(segments, pa.int32())}))
+    engine.register("calendar", calendar())
+    stream = RatingStream(paths, title_ids, progress, workers=min(len(paths), usable_cores()))
+    with progress.stage("reading ratings", total=sum(p.stat().st_size for p in paths) / 2**20, unit="MB"):
+        engine.register("raw_ratings", stream.reader())
+        try:
+            engine.materialise(rating_sql.BEFORE)
+        finally:
+            stream.close()
+        stream.check()
+    problems = dict(engine.rows(rating_sql.RESULTS["problem_counts"]))
+    report.add("ratings", "rows read", sum(problems.values()))
+    for bit, what in rating_sql.PROBLEMS.items():
+        report.add("ratings", what, sum(n for bits, n in problems.items() if bits & bit))
+    if not problems.get(0):
+        raise DataError(f"{paths[0].parent}: no usable rating in the ratings files")
+    parts = plan_parts(engine, problems[0])
+    with progress.stage("cleaning ratings", total=len(parts), unit="parts"):
+        duplicates = clean_parts(engine, parts, title_ids, ratings_path, progress)
+    report.add("ratings", "exact duplicate row: excluded", duplicates.exact)
+    report.add("ratings", "same user and title rated again: earlier rating excluded", duplicates.superseded)
+
+
+def summarise(engine: DuckDbEngine) -> None:
+    """Turn the parts' totals into totals per user, title, segment and month (the checked rows are dropped)."""
+    engine.drop("latest", *rating_sql.BEFORE)
+    engine.materialise(rating_sql.AFTER)
+
+
+def plan_parts(engine: DuckDbEngine, usable: int) -> list[Part]:
+    """Ranges of user ids whose usable rows fit the engine's memory a part at a time (one part if all do)."""
+    per_part = max(1, engine.memory_bytes // BYTES_PER_PART_ROW)
+    if usable <= per_part:
+        return [Part(1, 2**31 - 1, usable)]
+    per_part = -(-usable // -(-usable // per_part))  # as many parts as needed, of even size
+    users = engine.table(rating_sql.RESULTS["user_rows_read"])
+    ids, ends = users["user_id"].to_numpy(), np.cumsum(users["n_rows"].to_numpy())
+    # A part ends at the last user whose rows still fit; a user with more rows than a part gets one alone.
+    lasts = np.unique(np.r_[np.searchsorted(ends, np.arange(per_part, ends[-1], per_part), side="right") - 1,
+                            len(ids) - 1])
+    lasts = lasts[lasts >= 0]
+    firsts = np.r_[0, lasts[:-1] + 1]
+    return [Part(int(ids[a]), int(ids[b]), int(ends[b] - (ends[a - 1] if a else 0))) for a, b in zip(firsts, lasts)]
+
+
+def clean_parts(engine: DuckDbEngine, parts: list[Part], title_ids: pa.Array, ratings_path: Path,
+                progress: Progress) -> DuplicateCounts:
+    """For each part: keep the latest rating per user and title, append it to the ratings file (parts come in
+    user order, so the file stays sorted) and add the part's totals."""
+    duplicates = DuplicateCounts()
+    with RowGroupWriter(ratings_path, RATING_ROW_GROUP, "zstd", lambda table: ratings_table(table, title_ids)) as out:
+        for number, part in enumerate(parts):
+            engine.select_part(part.first, part.last)
+            engine.materialise(rating_sql.PER_PART, "replace")
+            kept, distinct = (int(n or 0) for n in engine.rows(rating_sql.RESULTS["duplicate_counts"])[0])
+            duplicates += DuplicateCounts(kept, part.rows - distinct, distinct - kept)
+            out.add(engine.batches(rating_sql.RESULTS["ratings"]))
+            engine.materialise(rating_sql.PART_TOTALS, "append" if number else "create")
+            progress.advance()
+    return duplicates
 
 
 # ---------------------------------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class DuplicateCounts:
-    """Usable rows, and how many were exact repeats or superseded by a later rating of the same title."""
+class RowGroupWriter:
+    """A parquet file written from a stream of batches in row groups of a fixed size, each group converted by
+    `convert` (Arrow table -> Arrow table) before it is written; the file's schema is the first group's."""
 
-    kept: int
-    exact: int
-    superseded: int
+    def __init__(self, path: Path, rows: int, compression: str, convert: Callable[[pa.Table], pa.Table]) -> None:
+        self.path, self.rows, self.compression, self.convert = path, rows, compression, convert
+        self.held: list[pa.RecordBatch] = []
+        self.size = 0
+        self.writer: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> RowGroupWriter:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        try:
+            if kind is None and self.size:
+                self._write(pa.Table.from_batches(self.held))
+        finally:
+            if self.writer is not None:
+                self.writer.close()
+
+    def add(self, batches: Iterable[pa.RecordBatch]) -> None:
+        """Hold batches; write every full row group."""
+        for batch in batches:
+            self.held.append(batch)
+            self.size += batch.num_rows
+            while self.size >= self.rows:
+                table = pa.Table.from_batches(self.held)
+                self._write(table.slice(0, self.rows))
+                rest = table.slice(self.rows)
+                self.held, self.size = rest.to_batches(), rest.num_rows
+
+    def _write(self, table: pa.Table) -> None:
+        converted = self.convert(table.combine_chunks())
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, converted.schema, compression=self.compression)
+        self.writer.write_table(converted.cast(self.writer.schema), row_group_size=self.rows)
 
 
-def problem_counts(engine: DuckDbEngine) -> tuple[int, int, list[tuple[str, int]]]:
-    """(rows read, usable rows, report lines of the excluded rows: each problem counted on its own, a missing
-    value hiding the others)."""
-    problems = dict(engine.rows(rating_sql.RESULTS["problem_counts"]))
-    lines = [(what, sum(n for bits, n in problems.items() if bits & bit)) for bit, what in rating_sql.PROBLEMS.items()]
-    return sum(problems.values()), problems.get(0, 0), lines
-
-
-def duplicate_counts(engine: DuckDbEngine, usable: int) -> DuplicateCounts:
-    """What de-duplication kept and dropped (run after the `latest` step)."""
-    kept, distinct = (int(n or 0) for n in engine.rows(rating_sql.RESULTS["duplicate_counts"])[0])
-    return DuplicateCounts(kept, usable - distinct, distinct - kept)
+def ratings_table(table: pa.Table, title_ids: pa.Array) -> pa.Table:
+    """Rows of the ratings result as ratings.parquet holds them: user_id, id (a dictionary of every title id),
+    rating, timestamp, date (YYYY-MM-DD)."""
+    seconds = table.column("ts")
+    dates = pc.cast(pc.cast(seconds.cast(pa.timestamp("s")), pa.date32()), pa.string())
+    ids = pa.DictionaryArray.from_arrays(table.column("code").combine_chunks(), title_ids)
+    return pa.table({"user_id": table.column("user_id"), "id": ids, "rating": table.column("rating"),
+                     "timestamp": seconds, "date": dates})
 
 
 def title_totals(engine: DuckDbEngine, n_titles: int) -> tuple[np.ndarray, np.ndarray]:
@@ -250,55 +390,18 @@ def users_frame(engine: DuckDbEngine) -> pd.DataFrame:
                          "mean_rating": (table["rating_sum"].to_numpy() / counts).astype(np.float32)})
 
 
-def write_ratings(engine: DuckDbEngine, title_ids: pa.Array, path: Path) -> None:
-    """ratings.parquet: user_id, id (dictionary of every title id), rating, timestamp, date; sorted by user and
-    title, streamed in row groups."""
-    schema = pa.schema([("user_id", pa.int32()), ("id", pa.dictionary(pa.int32(), pa.string())),
-                        ("rating", pa.float32()), ("timestamp", pa.int64()), ("date", pa.string())])
-    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-        for batch in regrouped(engine.batches(rating_sql.RESULTS["ratings"]), RATING_ROW_GROUP):
-            seconds = batch.column("ts")
-            dates = pc.cast(pc.cast(seconds.cast(pa.timestamp("s")), pa.date32()), pa.string())
-            ids = pa.DictionaryArray.from_arrays(batch.column("code"), title_ids)
-            writer.write_table(pa.table([batch.column("user_id"), ids, batch.column("rating"), seconds, dates],
-                                        schema=schema), row_group_size=RATING_ROW_GROUP)
-
-
-def regrouped(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
-    """Batches re-cut into tables of exactly `rows` rows (the last one shorter)."""
-    held: list[pa.RecordBatch] = []
-    size = 0
-    for batch in batches:
-        held.append(batch)
-        size += batch.num_rows
-        while size >= rows:
-            table = pa.Table.from_batches(held)
-            yield table.slice(0, rows).combine_chunks()
-            rest = table.slice(rows)
-            held, size = rest.to_batches(), rest.num_rows
-    if size:
-        yield pa.Table.from_batches(held).combine_chunks()
-
-
 def write_segment_counts(engine: DuckDbEngine, name: str, segments: pd.DataFrame, columns: list[str],
                          path: Path) -> None:
-    """user_segments.parquet or activity.parquet: the per-segment counts with each segment's platform, type
-    and release year, as the frames DataFrame.to_parquet wrote (same dtypes, row groups and compression)."""
-    writer = None
-    try:
-        for table in regrouped(engine.batches(rating_sql.RESULTS[name]), SUMMARY_ROW_GROUP):
-            frame = segment_frame(table, segments)[columns]
-            arrow = pa.Table.from_pandas(frame, preserve_index=False)
-            writer = writer or pq.ParquetWriter(path, arrow.schema, compression="snappy")
-            writer.write_table(arrow.cast(writer.schema), row_group_size=SUMMARY_ROW_GROUP)
-    finally:
-        if writer is not None:
-            writer.close()
+    """user_segments.parquet or activity.parquet: the per-segment counts with each segment's platform, type and
+    release year (`segments`, by segment number), as DataFrame.to_parquet wrote them (same dtypes, row groups,
+    compression)."""
+    def convert(table: pa.Table) -> pa.Table:
+        frame = table.to_pandas()
+        parts = segments.loc[frame.pop("segment").to_numpy()].reset_index(drop=True)
+        if "month" in frame:  # months since 1970-01 -> 'YYYY-MM'
+            frame["month"] = frame["month"].to_numpy().astype("datetime64[M]").astype(str)
+        frame = frame.astype({column: "int32" for column in ("user_row", "n_ratings") if column in frame})
+        return pa.Table.from_pandas(pd.concat([frame, parts], axis=1)[columns], preserve_index=False)
 
-
-def segment_frame(table: pa.Table, segments: pd.DataFrame) -> pd.DataFrame:
-    """Per-segment counts with the segment number replaced by its columns (platform and type categorical)."""
-    frame = table.to_pandas()
-    parts = segments.loc[frame.pop("segment").to_numpy()].reset_index(drop=True)
-    frame = frame.astype({"n_ratings": "int32", **({"user_row": "int32"} if "user_row" in frame else {})})
-    return pd.concat([frame, parts], axis=1)
+    with RowGroupWriter(path, SUMMARY_ROW_GROUP, "snappy", convert) as out:
+        out.add(engine.batches(rating_sql.RESULTS[name]))

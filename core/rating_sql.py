@@ -1,16 +1,25 @@
-"""The rating half of the ETL as SQL, written once for any engine (DuckDB here; Spark SQL runs it unchanged).
+"""The rating half of the ETL as SQL, written once for any engine (DuckDB here; Spark SQL can run it unchanged).
 
 Each step is a plain SELECT over named tables; the engine materialises it under its name (DuckDB: `CREATE TABLE
-name AS ...`; Spark: a cached temp view), so the text has no engine-specific statement. Inputs the engine provides:
+name AS ...`; Spark: a cached temp view), so the text holds no engine-specific statement. Inputs the engine gives:
 
 - ``raw_ratings(user_id BIGINT, rating DOUBLE, ts DOUBLE, code INTEGER)``: every row of the rating files as read
   (NaN read as null); ``code`` is the row of the title in the catalogue, -1 for a movieId that matches no title,
   null for a missing movieId;
 - ``title_segments(code INTEGER, segment INTEGER)``: each title's segment (platform x type x release year);
-- ``calendar(day BIGINT, month VARCHAR)``: days since 1970-01-01 up to 2100-01-01 and their 'YYYY-MM'.
+- ``calendar(day BIGINT, month INTEGER)``: days since 1970-01-01 up to 2100-01-01 and their month, counted
+  in months since 1970-01 (integers group faster than text; the writer formats the few months as 'YYYY-MM');
+- ``part_rows(user_id, code, ts, rating)``: the usable rows of the users of one part (see below).
+
+The steps run in three phases. BEFORE checks every row read. Everything per user and title then runs PER_PART,
+over the usable rows of one range of users at a time, so that an engine on one machine holds one part at a time
+(DuckDB: a part fits in its memory cap, with nothing to spill); PART_TOTALS are added up over the parts, and AFTER
+turns them into the totals per user, title, segment and month. An engine that spreads the work itself (Spark) runs
+one part holding every usable row. The parts' totals are summed again across parts, so rating sums may differ from
+a one-pass sum in the last bits when ratings are not whole or half stars.
 
 Only ANSI-style SQL both engines share: CASE, CAST to INTEGER/BIGINT/REAL/DOUBLE, FLOOR, BETWEEN, joins, GROUP BY,
-named windows with ROW_NUMBER/DENSE_RANK/LEAD; months come from the calendar table rather than a date function,
+named windows with DENSE_RANK/LEAD and ROW_NUMBER; months come from the calendar table rather than a date function,
 whose name and time-zone handling differ between engines.
 """
 
@@ -26,7 +35,6 @@ PROBLEMS = {MISSING: "missing value: excluded",
 SECONDS_PER_DAY = 86_400
 # Unix seconds of 1970-01-01 and 2100-01-01: anything outside is a broken timestamp, not a rating date.
 TIMESTAMP_RANGE = (0, 4_102_444_800)
-
 
 # Every row read, with its problems as bits and, for usable rows, values in their final types (the casts are
 # guarded: an out-of-range value must not fail the cast, it is reported).
@@ -48,7 +56,13 @@ FROM (
 ) read_rows
 """
 
-PROBLEM_COUNTS = "SELECT problem, COUNT(*) AS n_rows FROM checked GROUP BY problem"
+# Usable rows per user: how the engine cuts the users into parts of similar size.
+USER_ROWS_READ = "SELECT user_id, COUNT(*) AS n_rows FROM checked WHERE problem = 0 GROUP BY user_id"
+
+# The usable rows of one part: users from `first` to `last`.
+PART_ROWS = """
+SELECT user_id, code, ts, rating FROM checked WHERE problem = 0 AND user_id BETWEEN {first} AND {last}
+"""
 
 # The last row of each user and title in time (ties: the higher rating), with how many distinct (time, rating)
 # rows the pair had: the rows beyond those were exact duplicates, the distinct ones beyond the first were
@@ -59,66 +73,56 @@ FROM (
   SELECT user_id, code, ts, rating,
          LEAD(ts) OVER pair_in_time AS next_ts,
          DENSE_RANK() OVER pair_in_time AS n_distinct
-  FROM checked
-  WHERE problem = 0
+  FROM part_rows
   WINDOW pair_in_time AS (PARTITION BY user_id, code ORDER BY ts, rating)
 ) ranked
 WHERE next_ts IS NULL
 """
 
-DUPLICATE_COUNTS = "SELECT COUNT(*) AS n_kept, SUM(n_distinct) AS n_distinct FROM latest"
-
-TITLE_TOTALS = """
-SELECT code, COUNT(*) AS n_ratings, SUM(CAST(rating AS DOUBLE)) AS rating_sum
-FROM latest GROUP BY code
-"""
-
-USER_TOTALS = """
-SELECT user_id, COUNT(*) AS n_ratings, SUM(CAST(rating AS DOUBLE)) AS rating_sum
-FROM latest GROUP BY user_id
-"""
-
-# A user's row in the users output (sorted by user_id), which the per-segment counts refer to.
-USER_ROWS = "SELECT user_id, ROW_NUMBER() OVER (ORDER BY user_id) - 1 AS user_row FROM user_totals"
-
 USER_SEGMENT_TOTALS = """
-SELECT s.segment, l.user_id, COUNT(*) AS n_ratings
+SELECT s.segment, l.user_id, COUNT(*) AS n_ratings, SUM(CAST(l.rating AS DOUBLE)) AS rating_sum
 FROM latest l JOIN title_segments s ON s.code = l.code
 GROUP BY s.segment, l.user_id
 """
 
-MONTH_SEGMENT_TOTALS = f"""
-SELECT s.segment, c.month, COUNT(*) AS n_ratings, SUM(CAST(l.rating AS DOUBLE)) AS rating_sum
-FROM latest l
-JOIN title_segments s ON s.code = l.code
-JOIN calendar c ON c.day = CAST(FLOOR(l.ts / {SECONDS_PER_DAY}) AS BIGINT)
-GROUP BY s.segment, c.month
+TITLE_MONTH_TOTALS = f"""
+SELECT l.code, c.month, COUNT(*) AS n_ratings, SUM(CAST(l.rating AS DOUBLE)) AS rating_sum
+FROM latest l JOIN calendar c ON c.day = CAST(FLOOR(l.ts / {SECONDS_PER_DAY}) AS BIGINT)
+GROUP BY l.code, c.month
 """
 
-# Name -> SELECT, in the order they run; each reads inputs and earlier steps by name.
-STEPS: dict[str, str] = {
-    "checked": CHECKED,
-    "problem_counts": PROBLEM_COUNTS,
-    "latest": LATEST,
-    "duplicate_counts": DUPLICATE_COUNTS,
-    "title_totals": TITLE_TOTALS,
-    "user_totals": USER_TOTALS,
-    "user_rows": USER_ROWS,
-    "user_segment_totals": USER_SEGMENT_TOTALS,
-    "month_segment_totals": MONTH_SEGMENT_TOTALS,
-}
-# The steps after de-duplication (totals per title, user, user x segment and month x segment).
-SUMMARY_STEPS = ("title_totals", "user_totals", "user_rows", "user_segment_totals", "month_segment_totals")
-# Steps only later steps read: dropped once `latest` is made, to free memory and spill space.
-INTERMEDIATE = ("checked",)
+USER_TOTALS = """
+SELECT user_id, CAST(SUM(n_ratings) AS BIGINT) AS n_ratings, SUM(rating_sum) AS rating_sum
+FROM user_segment_totals GROUP BY user_id
+"""
 
-# The outputs, read in the order the files want (the engine streams them; nothing here is held whole).
+# A user's row in the users output (sorted by user_id), which the per-segment counts refer to.
+USER_ROW_NUMBERS = "SELECT user_id, ROW_NUMBER() OVER (ORDER BY user_id) - 1 AS user_row FROM user_totals"
+
+TITLE_TOTALS = """
+SELECT code, CAST(SUM(n_ratings) AS BIGINT) AS n_ratings, SUM(rating_sum) AS rating_sum FROM title_month_totals GROUP BY code
+"""
+
+MONTH_SEGMENT_TOTALS = """
+SELECT s.segment, t.month, CAST(SUM(t.n_ratings) AS BIGINT) AS n_ratings, SUM(t.rating_sum) AS rating_sum
+FROM title_month_totals t JOIN title_segments s ON s.code = t.code
+GROUP BY s.segment, t.month
+"""
+
+BEFORE: dict[str, str] = {"checked": CHECKED}
+PER_PART: dict[str, str] = {"latest": LATEST}
+PART_TOTALS: dict[str, str] = {"user_segment_totals": USER_SEGMENT_TOTALS, "title_month_totals": TITLE_MONTH_TOTALS}
+AFTER: dict[str, str] = {"user_totals": USER_TOTALS, "user_rows": USER_ROW_NUMBERS, "title_totals": TITLE_TOTALS,
+                         "month_segment_totals": MONTH_SEGMENT_TOTALS}
+
+# The results, in the order the output files want them (the engine streams them; none is held whole here).
 RESULTS: dict[str, str] = {
-    "problem_counts": "SELECT problem, n_rows FROM problem_counts ORDER BY problem",
-    "duplicate_counts": "SELECT n_kept, n_distinct FROM duplicate_counts",
+    "problem_counts": "SELECT problem, COUNT(*) AS n_rows FROM checked GROUP BY problem ORDER BY problem",
+    "user_rows_read": f"{USER_ROWS_READ} ORDER BY user_id",
+    "duplicate_counts": "SELECT COUNT(*) AS n_kept, SUM(n_distinct) AS n_distinct FROM latest",
+    "ratings": "SELECT user_id, code, rating, ts FROM latest ORDER BY user_id, code",
     "title_totals": "SELECT code, n_ratings, rating_sum FROM title_totals ORDER BY code",
     "users": "SELECT user_id, n_ratings, rating_sum FROM user_totals ORDER BY user_id",
-    "ratings": "SELECT user_id, code, rating, ts FROM latest ORDER BY user_id, code",
     "user_segments": """
         SELECT t.segment, r.user_row, t.n_ratings
         FROM user_segment_totals t JOIN user_rows r ON r.user_id = t.user_id
