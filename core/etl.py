@@ -12,6 +12,8 @@ Processed output (one version folder, reached through the ``current`` link of th
 - ``activity.parquet``: month (YYYY-MM), platform, type, release_year, n_ratings, rating_sum -- ratings per month
   and segment; sorted by segment.
 - ``manifest.json``: fingerprint of the raw files, row counts and the data-quality report.
+
+Titles are cleaned here with pandas; the ratings go through core.rating_etl (SQL on DuckDB, out of core).
 """
 
 from __future__ import annotations
@@ -268,7 +270,7 @@ def load_titles(title_files: dict[str, Path], report: QualityReport,
     return titles
 
 
-# ---------------------------------------------------------------------------------------------- ratings
+# ---------------------------------------------------------------------------------------------- segments
 def megabytes(paths: list[Path]) -> float:
     """Total size of some files in MiB."""
     return sum(path.stat().st_size for path in paths) / 2**20
