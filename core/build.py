@@ -29,8 +29,8 @@ from core.etl import STAGES as ETL_STAGES, EtlResult, check_raw_dir, megabytes, 
 from core.progress import Progress
 
 # Seconds per MiB of raw ratings files (gzip CSV) of each ETL stage, measured on the real data (96 MiB, 2 cores).
-ETL_SECONDS_PER_MB = {"reading titles": 0.007, "reading ratings": 0.035, "cleaning ratings": 0.05,
-                      "summarising": 0.06, "writing": 0.026}
+ETL_SECONDS_PER_MB = {"reading titles": 0.007, "reading ratings": 0.03, "cleaning ratings": 0.065,
+                      "summarising": 0.002, "writing": 0.008}
 # Ratings per MiB of raw ratings files, to estimate the fit's length before the ETL has counted them.
 RATINGS_PER_MB = 115_000
 
