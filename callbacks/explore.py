@@ -153,7 +153,8 @@ def top_titles_table(top: pd.DataFrame) -> html.Div:
                "mean_score": lambda v: f"{v:.2f}", "ratings": lambda v: f"{int(v):,}"}
     columns = {"rank": "#", "title": "Title", "platform": "Platform", "type": "Type", "release_year": "Year",
                "mean_score": "Mean score", "ratings": "Ratings", "genres": "Genres"}
-    return frame_table(shown, columns, formats, numeric=("rank", "release_year", "mean_score", "ratings"))
+    return frame_table(shown, columns, formats, numeric=("rank", "release_year", "mean_score", "ratings"),
+                       responsive=False)  # the panel's scroll region scrolls it both ways
 
 
 def top_titles_view(cat: Catalog, platforms: object, content_type: object, years: object,

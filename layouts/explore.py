@@ -22,7 +22,7 @@ from layouts import ids
 from layouts.explore_charts import color, empty, label
 from layouts.header import page_header
 from layouts.state import catalog
-from layouts.tables import csv_download_button
+from layouts.tables import csv_download_button, scroll_region
 from layouts.urlstate import split_list, to_query_string
 
 TYPE_OPTIONS = (("all", "All"), ("movie", "Movies"), ("tv show", "TV shows"))
@@ -248,8 +248,8 @@ def top_titles_card(state: ExploreState) -> dbc.Col:
             ], size="sm", class_name="has-validation"), xs="auto"),
             dbc.Col(csv_download_button(ids.EXPLORE_TOP_CSV_BUTTON, ids.EXPLORE_TOP_CSV), xs="auto"),
         ], class_name="g-2 align-items-center")),
-        dbc.CardBody(dcc.Loading(html.Div(id=ids.EXPLORE_TOP_TABLE, className="top-table"), type="circle",
-                                 delay_show=200), class_name="p-0"),
+        dbc.CardBody(dcc.Loading(scroll_region(ids.EXPLORE_TOP_TABLE, f"Top {TOP_TITLES} titles by mean score",
+                                               "top-table"), type="circle", delay_show=200), class_name="p-0"),
     ], class_name="chart-card"), xs=12)
 
 

@@ -20,7 +20,7 @@ from core.progress import summary
 from core.text import bounded, quoted, title_case
 from core.errors import InvalidQuery, NotFound
 from layouts import ids
-from layouts.figures import PLATFORM_COLORS
+from layouts.figures import PLATFORM_COLORS, readable_on
 from layouts.header import page_header
 from layouts.state import catalog
 from layouts.tables import TYPE_NAMES, csv_download_button
@@ -244,7 +244,8 @@ def platform_badge(platform: object) -> html.Span:
     """The platform's name on its colour."""
     name = search.platform_name(platform)
     return html.Span(name, className="platform-badge",
-                     style={"--platform-color": PLATFORM_COLORS.get(str(platform), "var(--bs-secondary)")})
+                     style={"--platform-color": PLATFORM_COLORS.get(str(platform), "var(--bs-secondary)"),
+                            "--platform-text": readable_on(PLATFORM_COLORS.get(str(platform), "#6c757d"))})
 
 
 def section(title: str, caption: str, body_id: str, tools: object = None, class_name: str = "") -> dbc.Card:
@@ -368,7 +369,7 @@ def profile_card(user_id: int, n_ratings: int, mean: float | None, genres: list[
             html.P("No ratings in the data yet, so there is no profile. Recommendations fall back to titles like the "
                    "chosen one and to what most people rate highly (cold start).", className="mb-0 recommend-hint"),
         ], id=f"{ids.RECOMMEND_PROFILE}-new")
-    genre_badges = [dbc.Badge([title_case(name), html.Span(f" {share:.0%}", className="opacity-75")
+    genre_badges = [dbc.Badge([title_case(name), html.Span(f" {share:.0%}", className="fw-normal")
                                if share is not None else None],
                               color="secondary", class_name="me-1 mb-1 recommend-genre")
                     for name, share in genres] or [html.Span("—", className="text-body-secondary")]

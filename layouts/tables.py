@@ -35,6 +35,14 @@ def csv_download_button(button_id: str, download_id: str, label: str = "Download
     ], className="csv-download")
 
 
+def scroll_region(region_id: str | None, name: str, class_name: str, children: object = None) -> html.Div:
+    """A box that scrolls its content (a wide or long table) inside its card: a named region that keyboard users
+    can focus and scroll with the arrow keys (WCAG 2.1.1; axe: scrollable-region-focusable)."""
+    kwargs = {"id": region_id} if region_id else {}
+    return html.Div(children, className=f"scroll-region {class_name}".strip(), tabIndex=0, role="region",
+                    **{"aria-label": name}, **kwargs)
+
+
 def send_csv(frame: pd.DataFrame, filename: str) -> dict:
     """The dcc.Download payload of a DataFrame as UTF-8 CSV without the index, formula cells neutralised."""
     return dcc.send_data_frame(without_formulas(frame).to_csv, filename, index=False)
@@ -53,8 +61,9 @@ def without_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 def frame_table(frame: pd.DataFrame, columns: Mapping[str, str] | None = None,
                 formats: Mapping[str, Callable[[object], str]] | None = None,
-                numeric: tuple[str, ...] = (), table_id: str | None = None) -> dbc.Table:
-    """A compact striped table: `columns` maps frame columns to headers (and picks them), `formats` formats cells."""
+                numeric: tuple[str, ...] = (), table_id: str | None = None, responsive: bool = True) -> dbc.Table:
+    """A compact striped table: `columns` maps frame columns to headers (and picks them), `formats` formats cells;
+    responsive=False when a `scroll_region` around it scrolls it."""
     columns = dict(columns or {name: display_text(name.replace("_", " ")) for name in frame.columns})
     formats = dict(formats or {})
     header = html.Thead(html.Tr([html.Th(label, scope="col", className="text-end" if name in numeric else None)
@@ -67,5 +76,5 @@ def frame_table(frame: pd.DataFrame, columns: Mapping[str, str] | None = None,
             cells.append(html.Td(text, className="text-end" if name in numeric else None))
         rows.append(html.Tr(cells))
     kwargs = {"id": table_id} if table_id else {}
-    return dbc.Table([header, html.Tbody(rows)], striped=True, hover=True, size="sm", responsive=True,
+    return dbc.Table([header, html.Tbody(rows)], striped=True, hover=True, size="sm", responsive=responsive,
                      className="mb-0 align-middle result-table", **kwargs)
