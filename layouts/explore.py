@@ -223,14 +223,31 @@ def headline_cards(numbers: eda.Headline, catalogue_titles: int) -> list[dbc.Col
 
 
 def chart_card(graph_id: str, title: str, caption: str, height: int) -> dbc.Col:
-    """A chart in a card, with a loading spinner for slow updates."""
+    """A chart in a card, with a loading spinner for slow updates, and its text alternative: a sentence saying what
+    it shows (filled with the figure) and its numbers as a table behind a toggle (filled when opened)."""
     graph = dcc.Graph(id=graph_id, figure=empty("", None), config=GRAPH_CONFIG, style={"height": f"{height}px"},
                       className="explore-graph")
     return dbc.Col(dbc.Card([
         dbc.CardHeader([html.H2(title, className="h6 mb-0"), html.Small(caption, className="text-body-secondary")]),
-        dbc.CardBody(dcc.Loading(graph, type="circle", delay_show=200, color="var(--bs-primary)"),
-                     class_name="p-2"),
+        dbc.CardBody([
+            dcc.Loading(graph, type="circle", delay_show=200, color="var(--bs-primary)"),
+            html.P(id=ids.EXPLORE_CHART_SUMMARIES[graph_id], className="chart-summary"),
+            table_toggle(ids.EXPLORE_CHART_TABLE_TOGGLES[graph_id], ids.EXPLORE_CHART_TABLES[graph_id], False),
+            scroll_region(ids.EXPLORE_CHART_TABLES[graph_id], f"{title}: data table", "chart-data", hidden=True),
+        ], class_name="p-2"),
     ], class_name="h-100 chart-card"), xs=12, xl=6)
+
+
+def table_toggle(toggle_id: str, table_id: str, is_open: bool) -> html.Button:
+    """The 'Show as table' / 'Hide table' button of a chart (a disclosure: aria-expanded, aria-controls)."""
+    return html.Button(table_toggle_text(is_open), id=toggle_id, type="button", n_clicks=0,
+                       className="btn btn-link btn-sm p-0 chart-table-toggle",
+                       **{"aria-expanded": "true" if is_open else "false", "aria-controls": table_id})
+
+
+def table_toggle_text(is_open: bool) -> list:
+    """The toggle's label, with a disclosure triangle screen readers skip (aria-expanded says it)."""
+    return [html.Span("▾ " if is_open else "▸ ", **{"aria-hidden": "true"}), "Hide table" if is_open else "Show as table"]
 
 
 def top_titles_card(state: ExploreState) -> dbc.Col:

@@ -38,6 +38,10 @@ EXPLORE_CHART_USERS = "explore-chart-users"
 EXPLORE_CHARTS = (EXPLORE_CHART_TYPES, EXPLORE_CHART_RELEASES, EXPLORE_CHART_MINUTES, EXPLORE_CHART_SEASONS,
                   EXPLORE_CHART_MATURITY, EXPLORE_CHART_GENRES, EXPLORE_CHART_COUNTRIES, EXPLORE_CHART_SCORES,
                   EXPLORE_CHART_ACTIVITY, EXPLORE_CHART_USERS)
+# each chart's text alternative: a one-sentence summary under it, and its numbers as a table behind a toggle
+EXPLORE_CHART_SUMMARIES = {chart: f"{chart}-summary" for chart in EXPLORE_CHARTS}
+EXPLORE_CHART_TABLES = {chart: f"{chart}-table" for chart in EXPLORE_CHARTS}
+EXPLORE_CHART_TABLE_TOGGLES = {chart: f"{chart}-table-toggle" for chart in EXPLORE_CHARTS}
 # top-rated titles table
 EXPLORE_TOP_MIN_RATINGS = "explore-top-min-ratings"
 EXPLORE_TOP_TABLE = "explore-top-table"
