@@ -23,7 +23,7 @@ from layouts import ids
 from layouts.figures import PLATFORM_COLORS, readable_on
 from layouts.header import page_header
 from layouts.state import catalog
-from layouts.tables import TYPE_NAMES, csv_download_button
+from layouts.tables import TYPE_NAMES, chart_data_details, csv_download_button, rows_table
 from layouts.urlstate import from_query_string, to_query_string
 
 DEFAULT_K, MIN_K, MAX_K = 10, 5, 30
@@ -360,9 +360,30 @@ def stat(name: str, value: str, element_id: str | None = None) -> dbc.Col:
                     html.Div(name, className="recommend-stat-name")], xs="auto", class_name="me-4")
 
 
+def ratings_summary(counts: dict[float, int]) -> str:
+    """The rating distribution chart in one sentence: how many ratings, the most frequent rating, the range."""
+    if not counts:
+        return "No ratings to chart."
+    total = sum(counts.values())
+    common = max(counts, key=lambda rating: (counts[rating], rating))
+    return (f"{total:,} ratings from {min(counts):g} to {max(counts):g} stars; the most frequent is {common:g} "
+            f"({counts[common]:,} times, {counts[common] / total:.0%}).")
+
+
+def ratings_table(counts: dict[float, int]) -> dict | None:
+    """The rating distribution chart as a table: each rating and how often the user gave it."""
+    if not counts:
+        return None
+    total = sum(counts.values())
+    return rows_table(["Rating", "Times given", "Share"],
+                      [[f"{rating:g}", f"{count:,}", f"{count / total:.0%}"] for rating, count in counts.items()],
+                      "How often this user gave each rating")
+
+
 def profile_card(user_id: int, n_ratings: int, mean: float | None, genres: list[tuple[str, float | None]],
-                 figure) -> html.Div:
-    """How many ratings, their mean, favourite genres and the rating distribution chart."""
+                 figure, counts: dict[float, int] | None = None) -> html.Div:
+    """How many ratings, their mean, favourite genres and the rating distribution chart (`counts`: rating ->
+    times given, for the chart's sentence and table)."""
     if not n_ratings:
         return html.Div([
             html.H3(f"User {user_id} · new user", className="h6"),
@@ -384,7 +405,11 @@ def profile_card(user_id: int, n_ratings: int, mean: float | None, genres: list[
         ], xs=12, md=5),
         dbc.Col([html.Div("Ratings given", className="recommend-stat-name"),
                  dcc.Graph(id=ids.RECOMMEND_PROFILE_CHART, figure=figure, style={"height": "170px"},
-                           config={"displayModeBar": False, "responsive": True})], xs=12, md=7),
+                           config={"displayModeBar": False, "responsive": True}),
+                 html.P(ratings_summary(counts or {}), className="chart-summary",
+                        id=f"{ids.RECOMMEND_PROFILE_CHART}-summary"),
+                 chart_data_details(None, f"Ratings given by user {user_id}", ratings_table(counts or {}))
+                 if counts else None], xs=12, md=7),
     ], class_name="g-3")
 
 

@@ -44,6 +44,13 @@ def scroll_region(region_id: str | None, name: str, class_name: str, children: o
                     hidden=hidden, **{"aria-label": name}, **kwargs)
 
 
+def chart_data_details(region_id: str | None, name: str, table: object = None) -> html.Details:
+    """A chart's numbers behind a native 'Show as table' disclosure (keyboard and screen reader friendly as is),
+    in a scroll region named `name`; a callback may fill the region by its id."""
+    return html.Details([html.Summary("Show as table", className="chart-table-toggle"),
+                         scroll_region(region_id, name, "chart-data", table)], className="chart-details")
+
+
 def send_csv(frame: pd.DataFrame, filename: str) -> dict:
     """The dcc.Download payload of a DataFrame as UTF-8 CSV without the index, formula cells neutralised."""
     return dcc.send_data_frame(without_formulas(frame).to_csv, filename, index=False)
@@ -81,14 +88,18 @@ def frame_table(frame: pd.DataFrame, columns: Mapping[str, str] | None = None,
                      className="mb-0 align-middle result-table", **kwargs)
 
 
-def rows_table(headers: list[str], rows: list[list[str]], caption: str | None = None) -> dict:
-    """A compact table of text rows: the first column names each row (a row header), the others are numbers
-    (right-aligned); `caption` says what the table holds. Built as the JSON Dash sends (`element`): a chart's
-    table can hold 2,000 cells."""
-    head = element("Thead", element("Tr", [element("Th", text, scope="col", className="text-end" if i else None)
+def rows_table(headers: list[str], rows: list[list[str]], caption: str | None = None, text_columns: int = 1) -> dict:
+    """A compact table of text rows: the first column names each row (a row header), the first `text_columns` are
+    text, the others numbers (right-aligned); `caption` says what the table holds. Built as the JSON Dash sends
+    (`element`): a chart's table can hold 2,000 cells."""
+    def align(column: int) -> str | None:
+        return None if column < text_columns else "text-end"
+
+    head = element("Thead", element("Tr", [element("Th", text, scope="col", className=align(i))
                                            for i, text in enumerate(headers)]))
     body = element("Tbody", [element("Tr", [element("Th", row[0], scope="row", className="fw-normal"),
-                                            *(element("Td", cell, className="text-end") for cell in row[1:])])
+                                            *(element("Td", cell, className=align(i))
+                                              for i, cell in enumerate(row[1:], start=1))])
                              for row in rows])
     parts = ([element("Caption", caption, className="visually-hidden")] if caption else []) + [head, body]
     return element("Table", parts, className="table table-sm table-striped mb-0 align-middle result-table data-table")

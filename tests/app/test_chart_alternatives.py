@@ -174,3 +174,53 @@ def test_table_toggle_callback_over_http(app):
     status, answer = post(client, output, inputs({ids.EXPLORE_CHART_GENRES: 2, ids.EXPLORE_CHART_TYPES: "x"}),
                           f"{toggles[ids.EXPLORE_CHART_GENRES]}.n_clicks")
     assert status == 200 and all(answer[ids.EXPLORE_CHART_TABLES[c]]["hidden"] for c in ids.EXPLORE_CHARTS)
+
+
+# ---------------------------------------------------------------------------------------------- queries, recommend
+def test_queries_chart_text_matches_each_chart(data):
+    from callbacks import queries as qcb
+    from layouts import queries_render as render
+    from core.queries import get_score_count
+    from layouts.queries import year_span
+    from core.queries import query_ranges
+
+    low, high = year_span(query_ranges(data))
+    year = min(max(2019, low), high)
+    longest = qcb.longest_view(data, None, "netflix", "min", "light")
+    rows = rows_of(longest.chart_table)
+    bars = {(trace["name"], y): x for trace in longest.figure["data"] for y, x in zip(trace["y"], trace["x"])}
+    assert rows[0] == ["Title", "Platform", "Year", "Minutes"] and len(rows) - 1 == len(bars)
+    assert [number(row[3]) for row in rows[1:]] == [bars[("Netflix", i)] for i in range(len(bars))]
+    assert longest.chart_summary.startswith(f"The chart ranks the {len(bars)} longest titles, from “{rows[1][0]}”")
+
+    score = qcb.score_view(data, "netflix", 3.5, year, "all", "light")
+    table = rows_of(score.chart_table)
+    above = sum(number(row[2]) for row in table[1:])
+    assert above == get_score_count(data, "netflix", 3.5, year, "all")
+    total = int(above + sum(number(row[1]) for row in table[1:]))
+    assert total == len(render.rated_titles(data.titles, "netflix", year, "all"))  # every title the histogram counts
+    assert f"of {total:,} " in score.chart_summary and f"{int(above):,} above 3.5" in score.chart_summary
+
+    count = qcb.count_view(data, "hulu", "light")
+    assert [row[0] for row in rows_of(count.chart_table)[1:]] == ["Amazon Prime", "Disney+", "Hulu", "Netflix"]
+    assert "Hulu highlighted" in count.chart_summary
+
+    actor = qcb.actor_view(data, "netflix", year, "light")
+    names = rows_of(actor.chart_table)
+    assert [row[0] for row in names[1:]] == list(actor.figure["data"][0]["customdata"])
+    assert actor.chart_summary.startswith("The chart ranks the") or actor.chart_summary.startswith("The chart shows")
+
+    broken = qcb.guarded(qcb.longest_view, "light", data, "abc", None, "min", "light")
+    assert broken.chart_text()[0] == f"{qcb.FIX_INPUT}." and broken.chart_text()[1] is not None
+
+
+def test_profile_chart_sentence_and_table():
+    from layouts import recommend as panel
+
+    counts = {1.0: 2, 3.5: 6, 5.0: 2}
+    assert panel.ratings_summary(counts) == "10 ratings from 1 to 5 stars; the most frequent is 3.5 (6 times, 60%)."
+    assert rows_of(panel.ratings_table(counts)) == [["Rating", "Times given", "Share"], ["1", "2", "20%"],
+                                                      ["3.5", "6", "60%"], ["5", "2", "20%"]]
+    assert panel.ratings_summary({}) == "No ratings to chart." and panel.ratings_table({}) is None
+    card = panel.profile_card(7, 10, 3.3, [], {"data": [], "layout": {}}, counts)
+    assert "the most frequent is 3.5" in text_of(card)
