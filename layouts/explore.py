@@ -203,7 +203,7 @@ def headline_card(card_id: str, name: str, value: str, note: str) -> dbc.Col:
     """One headline number with a short explanation."""
     return dbc.Col(dbc.Card(dbc.CardBody([
         html.Div(name, className="text-body-secondary small text-uppercase fw-semibold kpi-name"),
-        html.Div(value, id=card_id, className="fs-3 fw-semibold kpi-value"),
+        html.Div(value, id=card_id, className="fw-semibold kpi-value"),
         html.Div(note, className="text-body-secondary small kpi-note"),
     ]), class_name="h-100 kpi-card"), xs=6, lg=3)
 

@@ -12,6 +12,9 @@ PLATFORM_LABELS = {"amazon": "Amazon Prime", "disney": "Disney+", "hulu": "Hulu"
 
 
 DARK_TEXT, LIGHT_TEXT = "#212529", "#ffffff"
+# A horizontal legend at the bottom of the figure, under the x-axis title: on a narrow screen it wraps onto more
+# lines and Plotly grows the bottom margin for them, so it never covers the plot nor meets the mode bar on top.
+BOTTOM_LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "xanchor": "left", "x": 0}
 
 
 def luminance(hex_color: str) -> float:

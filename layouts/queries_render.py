@@ -14,7 +14,7 @@ from _plotly_utils.utils import to_typed_array_spec
 
 from core.config import PLATFORMS
 from core.text import title_case
-from layouts.figures import PLATFORM_COLORS, PLATFORM_LABELS, empty_dict, merged, themed_layout
+from layouts.figures import BOTTOM_LEGEND, PLATFORM_COLORS, PLATFORM_LABELS, empty_dict, merged, themed_layout
 from layouts.tables import rows_table
 
 CHART_HEIGHT = 340
@@ -198,9 +198,9 @@ def _finish(traces: list[dict], theme: str | None, shapes: list[dict] | None = N
     return {"data": traces, "layout": {**own, **merged(base, {"height": CHART_HEIGHT, **layout})}}
 
 
-def _legend(y: float, **more) -> dict:
-    """A horizontal legend above the plot, left-aligned."""
-    return {"orientation": "h", "yanchor": "bottom", "y": y, "xanchor": "left", "x": 0, **more}
+def _legend(**more) -> dict:
+    """A horizontal legend at the bottom of the figure, left-aligned (it wraps on narrow screens)."""
+    return {**BOTTOM_LEGEND, **more}
 
 
 def longest_figure(rows: Sequence[dict], unit: str, theme: str | None) -> dict:
@@ -221,7 +221,7 @@ def longest_figure(rows: Sequence[dict], unit: str, theme: str | None) -> dict:
             "name": platform_label(platform), "orientation": "h", "text": [str(r["duration_int"]) for _, r in picked],
             "textangle": 0, "textposition": "inside", "width": 0.72, "x": [r["duration_int"] for _, r in picked],
             "y": [i for i, _ in picked], "type": "bar"})
-    return _finish(traces, theme, barmode="overlay", bargap=0.25, showlegend=True, legend=_legend(1.0),
+    return _finish(traces, theme, barmode="overlay", bargap=0.25, showlegend=True, legend=_legend(),
                    yaxis={"tickvals": list(range(len(rows))), "ticktext": labels, "autorange": "reversed",
                           "title": {}},
                    xaxis={"title": {"text": unit_word}, "rangemode": "tozero"},
@@ -245,7 +245,7 @@ def score_figure(scores: Sequence[float], threshold: float, theme: str | None, p
     note = {"font": {"color": THRESHOLD_COLOR}, "showarrow": False, "text": f"<b>{format_score(threshold)}</b>",
             "x": threshold, "xref": "x", "y": 1, "yanchor": "bottom", "yref": "paper"}
     return _finish(traces, theme, shapes=[line], annotations=[note], barmode="stack", bargap=0.05,
-                   legend=_legend(1.04, traceorder="normal"),
+                   legend=_legend(traceorder="normal"),
                    xaxis={"title": {"text": "Mean user score"}, "range": [0, 5.05]},
                    yaxis={"title": {"text": "Titles"}}, margin={"l": 50, "r": 20, "t": 40, "b": 40})
 
@@ -267,7 +267,7 @@ def counts_figure(counts: Sequence[dict], chosen: str, theme: str | None) -> dic
               "x": name, "y": c["total"], "yshift": 10} for name, c in zip(names, counts)]
     top = max(c["total"] for c in counts)
     return _finish(traces, theme, annotations=notes, barmode="stack", bargap=0.35,
-                   legend=_legend(1.02, traceorder="normal"),
+                   legend=_legend(traceorder="normal"),
                    xaxis={"tickvals": names, "ticktext": ticks, "title": {}},
                    yaxis={"title": {"text": "Titles"}, "range": [0, top * 1.12 if top else 1]},
                    margin={"l": 50, "r": 20, "t": 40, "b": 40})
