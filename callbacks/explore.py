@@ -273,6 +273,8 @@ def update_top_titles(platforms, content_type, years, min_ratings):
 def update_chart_tables(platforms, content_type, years, *clicks):
     """Show or hide a chart's data table when its toggle is pressed, and refill the open tables when a filter
     changes (nothing to do while every table is closed)."""
+    # Every output every time: Dash drops the answer of a request overtaken by a newer one (two quick presses), so
+    # each answer holds the whole state, not just the change.
     open_charts = [chart for chart, count in zip(ids.EXPLORE_CHARTS, clicks) if isinstance(count, int) and count % 2]
     if not open_charts and ctx.triggered_id not in ids.EXPLORE_CHART_TABLE_TOGGLES.values():
         raise PreventUpdate
@@ -281,7 +283,7 @@ def update_chart_tables(platforms, content_type, years, *clicks):
     except Exception:  # noqa: BLE001
         logger.exception("explore: chart tables failed")
         filled = {chart: html.P(FAILED, className="p-2 text-danger") for chart in open_charts}
-    shown = [chart in filled for chart in ids.EXPLORE_CHARTS]
+    shown = [chart in open_charts for chart in ids.EXPLORE_CHARTS]
     return [*(filled.get(chart) for chart in ids.EXPLORE_CHARTS), *(not is_open for is_open in shown),
             *(table_toggle_text(is_open) for is_open in shown), *("true" if is_open else "false" for is_open in shown)]
 

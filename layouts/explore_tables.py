@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dash import dcc, html
+
 from core.eda import AUDIENCES, Table
 from layouts.explore_charts import AUDIENCE_LABELS, TYPE_LABELS, is_empty, label, name_text, platform_order
 from layouts.explore_summaries import month_name, rows
-from layouts.tables import element, rows_table
+from layouts.tables import rows_table
 
 
 def count_share(count: int, share: float) -> str:
@@ -29,12 +31,12 @@ def pivot(table: Table, row_key: str, cell: Callable[[dict], str], names: Callab
     return [first, *(label(p) for p in platforms)], body
 
 
-def empty_note(text: str) -> dict:
+def empty_note(text: str) -> html.P:
     """Why there is no table (nothing matches the filters)."""
-    return element("P", text, className="small text-body-secondary mb-0 p-2")
+    return html.P(text, className="small text-body-secondary mb-0 p-2")
 
 
-def types_table(table: Table) -> dict:
+def types_table(table: Table) -> dcc.Markdown | html.P:
     """Platforms by movies and TV shows: count and share of the platform."""
     if is_empty(table):
         return empty_note("No titles match these filters.")
@@ -46,7 +48,7 @@ def types_table(table: Table) -> dict:
                       "Titles per platform and type (share of the platform)")
 
 
-def releases_table(table: Table) -> dict:
+def releases_table(table: Table) -> dcc.Markdown | html.P:
     """Titles released per year and platform."""
     if is_empty(table):
         return empty_note("No titles match these filters.")
@@ -54,7 +56,7 @@ def releases_table(table: Table) -> dict:
     return rows_table(headers, body, "Titles released per year and platform")
 
 
-def minutes_table(table: Table) -> dict:
+def minutes_table(table: Table) -> dcc.Markdown | html.P:
     """Box statistics of movie runtimes per platform."""
     if is_empty(table):
         return empty_note("No movies match these filters.")
@@ -64,7 +66,7 @@ def minutes_table(table: Table) -> dict:
                       "Movie runtimes in minutes per platform")
 
 
-def seasons_table(table: Table) -> dict:
+def seasons_table(table: Table) -> dcc.Markdown | html.P:
     """TV shows per number of seasons and platform (share of the platform's shows)."""
     if is_empty(table):
         return empty_note("No TV shows match these filters.")
@@ -74,7 +76,7 @@ def seasons_table(table: Table) -> dict:
     return rows_table(headers, body, "TV shows per number of seasons and platform (share of the platform's shows)")
 
 
-def maturity_table(table: Table) -> dict:
+def maturity_table(table: Table) -> dcc.Markdown | html.P:
     """Titles per audience band and platform (share of the platform)."""
     if is_empty(table):
         return empty_note("No titles match these filters.")
@@ -83,7 +85,7 @@ def maturity_table(table: Table) -> dict:
     return rows_table(headers, body, "Titles per audience and platform (share of the platform)")
 
 
-def genres_table(table: Table) -> dict:
+def genres_table(table: Table) -> dcc.Markdown | html.P:
     """Titles per top genre and platform (share of the platform)."""
     if is_empty(table):
         return empty_note("No titles match these filters.")
@@ -92,7 +94,7 @@ def genres_table(table: Table) -> dict:
     return rows_table(headers, body, "Titles per genre and platform (share of the platform's titles)")
 
 
-def countries_table(table: Table, known_share: float | None) -> dict:
+def countries_table(table: Table, known_share: float | None) -> dcc.Markdown | html.P:
     """Titles per top country and platform, with the total."""
     if is_empty(table):
         return empty_note("No country is known for these titles.")
@@ -105,7 +107,7 @@ def countries_table(table: Table, known_share: float | None) -> dict:
     return rows_table([*headers, "All shown"], body, f"Titles per country and platform{known}")
 
 
-def scores_table(table: Table, means: Table) -> dict:
+def scores_table(table: Table, means: Table) -> dcc.Markdown | html.P:
     """Rated titles per mean-score bin and platform (share of the platform's rated titles), then each platform's
     average score."""
     if is_empty(table):
@@ -118,7 +120,7 @@ def scores_table(table: Table, means: Table) -> dict:
     return rows_table(headers, body, "Rated titles per mean score and platform (share of the platform's rated titles)")
 
 
-def activity_table(table: Table) -> dict:
+def activity_table(table: Table) -> dcc.Markdown | html.P:
     """Ratings per month and platform."""
     if is_empty(table):
         return empty_note("Nobody rated these titles.")
@@ -127,7 +129,7 @@ def activity_table(table: Table) -> dict:
     return rows_table(headers, body, "Ratings per month and platform")
 
 
-def users_table(table: Table, top_share: float | None) -> dict:
+def users_table(table: Table, top_share: float | None) -> dcc.Markdown | html.P:
     """Users per number of ratings, with their share of the users and of the ratings."""
     if is_empty(table):
         return empty_note("Nobody rated these titles.")

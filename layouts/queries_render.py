@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from _plotly_utils.utils import to_typed_array_spec
+from dash import dcc
 
 from core.config import PLATFORMS
 from core.text import title_case
@@ -310,7 +311,7 @@ def longest_summary(rows: Sequence[dict], unit: str) -> str:
     return f"The chart ranks the {len(rows)} {what}, from {ends[0]} to {ends[1]}."
 
 
-def longest_rows_table(rows: Sequence[dict], unit: str) -> dict | None:
+def longest_rows_table(rows: Sequence[dict], unit: str) -> dcc.Markdown | None:
     """Query 1's chart as a table: rank, title, platform, year, duration."""
     if not rows:
         return None
@@ -343,7 +344,7 @@ def score_summary(scores: Sequence[float], threshold: float, many: str) -> str:
             f"{top:.1f} to {top + 0.1:.1f}.")
 
 
-def score_rows_table(scores: Sequence[float], threshold: float) -> dict | None:
+def score_rows_table(scores: Sequence[float], threshold: float) -> dcc.Markdown | None:
     """Query 2's histogram as a table: per score bin, titles at or below the threshold and above it."""
     values = np.asarray(scores, dtype=float)
     if values.size == 0:
@@ -364,7 +365,7 @@ def counts_summary(counts: Sequence[dict], chosen: str) -> str:
             f"{platform_label(chosen)} highlighted.")
 
 
-def counts_rows_table(counts: Sequence[dict]) -> dict | None:
+def counts_rows_table(counts: Sequence[dict]) -> dcc.Markdown | None:
     """Query 3's chart as a table: movies, TV shows and all titles per platform."""
     if not counts:
         return None
@@ -383,7 +384,7 @@ def actors_summary(rows: Sequence[dict]) -> str:
     return f"The chart ranks the {len(rows)} actors in most titles, from {ends[0]} to {ends[1]}."
 
 
-def actors_rows_table(rows: Sequence[dict]) -> dict | None:
+def actors_rows_table(rows: Sequence[dict]) -> dcc.Markdown | None:
     """Query 4's chart as a table: rank, actor, titles."""
     if not rows:
         return None

@@ -370,7 +370,7 @@ def ratings_summary(counts: dict[float, int]) -> str:
             f"({counts[common]:,} times, {counts[common] / total:.0%}).")
 
 
-def ratings_table(counts: dict[float, int]) -> dict | None:
+def ratings_table(counts: dict[float, int]) -> dcc.Markdown | None:
     """The rating distribution chart as a table: each rating and how often the user gave it."""
     if not counts:
         return None
@@ -518,9 +518,9 @@ def picker_bar(data: Catalog, state: RecommendState) -> dbc.Card:
         dbc.Col([dbc.Label("User", html_for=ids.RECOMMEND_USER, class_name="filter-label"), user_field,
                  dbc.FormText("Most active users first; a new id gets cold-start picks")], xs=12, md=4),
         dbc.Col([dbc.Label("Title they liked", html_for=ids.RECOMMEND_TITLE, class_name="filter-label"),
-                 title_field, dbc.FormText("Search 'star wars', 'lord rings'… most rated first")], xs=12, md=6),
+                 title_field, dbc.FormText("Search 'star wars', 'lord rings'… most rated first")], xs=12, md=5, xl=6),
         dbc.Col([dbc.Label("Recommendations", html_for=ids.RECOMMEND_K, class_name="filter-label"), k_field,
-                 dbc.FormText(f"{MIN_K} to {MAX_K}")], xs=12, md=2),
+                 dbc.FormText(f"{MIN_K} to {MAX_K}")], xs=12, md=3, xl=2),  # md: room for its one-word label
     ], class_name="g-3")), class_name="mb-3 recommend-pickers")
 
 

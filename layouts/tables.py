@@ -9,6 +9,7 @@ Usage in a panel (ids from `layouts/ids.py`):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 import dash_bootstrap_components as dbc
@@ -88,25 +89,25 @@ def frame_table(frame: pd.DataFrame, columns: Mapping[str, str] | None = None,
                      className="mb-0 align-middle result-table", **kwargs)
 
 
-def rows_table(headers: list[str], rows: list[list[str]], caption: str | None = None, text_columns: int = 1) -> dict:
-    """A compact table of text rows: the first column names each row (a row header), the first `text_columns` are
-    text, the others numbers (right-aligned); `caption` says what the table holds. Built as the JSON Dash sends
-    (`element`): a chart's table can hold 2,000 cells."""
-    def align(column: int) -> str | None:
-        return None if column < text_columns else "text-end"
-
-    head = element("Thead", element("Tr", [element("Th", text, scope="col", className=align(i))
-                                           for i, text in enumerate(headers)]))
-    body = element("Tbody", [element("Tr", [element("Th", row[0], scope="row", className="fw-normal"),
-                                            *(element("Td", cell, className=align(i))
-                                              for i, cell in enumerate(row[1:], start=1))])
-                             for row in rows])
-    parts = ([element("Caption", caption, className="visually-hidden")] if caption else []) + [head, body]
-    return element("Table", parts, className="table table-sm table-striped mb-0 align-middle result-table data-table")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")  # what Markdown would read as markup inside a table cell
 
 
-def element(tag: str, children: object = None, **props: object) -> dict:
-    """`html.<tag>(children, **props)` as the JSON Dash sends for it, without building the component (building
-    thousands of them costs ~15 µs each); props that are None are left out."""
-    return {"type": tag, "namespace": "dash_html_components",
-            "props": {"children": children, **{key: value for key, value in props.items() if value is not None}}}
+def markdown_text(value: object) -> str:
+    """Text shown as is by Markdown: its markup characters escaped."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
+
+
+def rows_table(headers: list[str], rows: list[list[str]], caption: str | None = None,
+               text_columns: int = 1) -> dcc.Markdown:
+    """A chart's numbers as a table: the first `text_columns` columns are text, the others numbers (right-aligned);
+    `caption` (shown above it) says what the table holds.
+
+    One Markdown component rather than an html.Td per cell: Dash draws each of its components separately, which
+    takes seconds for a 2,000-cell table (the rating activity per month); Markdown draws it at once.
+    """
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(markdown_text(cell) for cell in cells) + " |"
+
+    rule = "|" + "|".join(":---" if i < text_columns else "---:" for i in range(len(headers))) + "|"
+    lines = [line(headers), rule, *(line(row) for row in rows)]
+    return dcc.Markdown("\n".join(([markdown_text(caption), ""] if caption else []) + lines), className="data-table")

@@ -17,7 +17,8 @@ NODES_SHOWN = 5  # per violation in a failure message: enough to find the culpri
 # Returns what the async callback gets: the violations, or {"error": ...} when axe itself fails.
 _RUN = """
 const done = arguments[arguments.length - 1];
-axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})
+const context = arguments[1] ? {include: arguments[1].map(selector => [selector])} : document;
+axe.run(context, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})
    .then(result => done(result.violations.map(v => ({
         id: v.id, impact: v.impact, help: v.help,
         nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary || '',
@@ -32,11 +33,13 @@ def inject_axe(driver) -> None:
         driver.execute_script(AXE_JS.read_text(encoding="utf-8"))
 
 
-def run_axe(driver, tags: tuple[str, ...] = WCAG_TAGS, timeout_s: float = 60) -> list[dict]:
-    """The axe-core violations of the current page for the given rule tags (default: WCAG 2.0/2.1 A and AA)."""
+def run_axe(driver, tags: tuple[str, ...] = WCAG_TAGS, within: list[str] | None = None,
+            timeout_s: float = 180) -> list[dict]:
+    """The axe-core violations of the current page for the given rule tags (default: WCAG 2.0/2.1 A and AA), of
+    the whole page or only of the parts the CSS selectors `within` name."""
     inject_axe(driver)
     driver.set_script_timeout(timeout_s)
-    result = driver.execute_async_script(_RUN, list(tags))
+    result = driver.execute_async_script(_RUN, list(tags), list(within) if within else None)
     if isinstance(result, dict):
         raise RuntimeError(f"axe-core failed: {result.get('error')}")
     return result
