@@ -31,6 +31,7 @@ DEFAULT_MIN_RATINGS = 100
 MAX_MIN_RATINGS = 100_000
 YEAR_SEPARATOR = re.compile(r"-|–|,|\.\.|:|to")  # 2000-2010, 2000–2010, 2000..2010, 2000:2010, 2000 to 2010
 TOP_TITLES = 20
+SCORE_SCALE = "0.5\u2060–\u20605"  # word joiners: the range never breaks at its dash
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": "hover",
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
                 "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -218,7 +219,7 @@ def headline_cards(numbers: eda.Headline, catalogue_titles: int) -> list[dbc.Col
         headline_card(ids.EXPLORE_KPI_USERS, "Users", f"{numbers['users']:,}", "who rated these titles"),
         headline_card(ids.EXPLORE_KPI_RATINGS, "Ratings", f"{numbers['ratings']:,}", "given to these titles"),
         headline_card(ids.EXPLORE_KPI_SCORE, "Mean score", score,
-                      f"average over {numbers['rated_titles']:,} rated titles, scale 0.5–5"),
+                      f"average over {numbers['rated_titles']:,} rated titles, scale {SCORE_SCALE}"),
     ]
 
 

@@ -58,13 +58,13 @@ def releases_summary(table: Table) -> str:
     if is_empty(table):
         return f"{NO_MATCH}."
     totals: dict[int, int] = {}
-    for year, titles in zip(table["release_year"], table["titles"]):
+    peak: dict[str, tuple[int, int]] = {}  # platform -> (titles, year) of its first busiest year
+    for platform, year, titles in zip(table["platform"], table["release_year"], table["titles"]):
         totals[year] = totals.get(year, 0) + titles
+        if titles > peak.get(platform, (-1, 0))[0]:
+            peak[platform] = (titles, year)
     busiest = max(totals, key=lambda year: (totals[year], -year))
-    peaks = []
-    for platform, platform_rows in by_platform(table).items():
-        peak = max(platform_rows, key=lambda row: (row["titles"], -row["release_year"]))
-        peaks.append(f"{label(platform)} {peak['release_year']} ({peak['titles']:,} titles)")
+    peaks = [f"{label(p)} {peak[p][1]} ({peak[p][0]:,} titles)" for p in platform_order(peak)]
     return (f"Titles released per year from {min(totals)} to {max(totals)}: the busiest year is {busiest} with "
             f"{totals[busiest]:,} titles; each platform's peak year: {listing(peaks)}.")
 
@@ -136,12 +136,13 @@ def activity_summary(table: Table) -> str:
     if is_empty(table):
         return "Nobody rated these titles."
     months: dict[str, int] = {}
-    for month, ratings in zip(table["month"], table["ratings"]):
+    platforms: dict[str, int] = {}
+    for month, platform, ratings in zip(table["month"], table["platform"], table["ratings"]):
         months[month] = months.get(month, 0) + ratings
+        platforms[platform] = platforms.get(platform, 0) + ratings
     busiest = max(months, key=lambda month: (months[month], month))
     total = sum(months.values())
-    shares = [f"{label(platform)} {100 * sum(r['ratings'] for r in platform_rows) / total:.0f}%"
-              for platform, platform_rows in by_platform(table).items()]
+    shares = [f"{label(p)} {100 * platforms[p] / total:.0f}%" for p in platform_order(platforms)]
     return (f"{total:,} ratings from {month_name(min(months))} to {month_name(max(months))}, most in "
             f"{month_name(busiest)} ({months[busiest]:,}); share of the ratings: {listing(shares)}.")
 
