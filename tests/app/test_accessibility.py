@@ -14,6 +14,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from layouts import ids
+from tests.app.components import wait_until
 from tests.browser_support.axe import describe, run_axe
 
 # (path, CSS selector of what the page draws last). `{user}` and `{title}` are an example pair of the data.
@@ -41,17 +42,6 @@ def pages(data) -> list[str]:
 
     user, title, _ = examples(data)[0]
     return [path.format(user=user, title=title) for path, _ in PAGES]
-
-
-def wait_until(condition, timeout: float = 20, what: str = "condition"):
-    """Poll until condition() is truthy; its value."""
-    end = time.time() + timeout
-    while time.time() < end:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def open_page(dash_duo, path: str, ready: str) -> None:

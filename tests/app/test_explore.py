@@ -7,7 +7,6 @@ import csv
 import dataclasses
 import io
 import json
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -22,7 +21,7 @@ from core import eda
 from core.config import PLATFORMS
 from layouts import explore as panel
 from layouts import ids, tables
-from tests.app.components import find, text_of
+from tests.app.components import find, text_of, wait_until
 
 BOUNDS = (1920, 2021)
 
@@ -375,17 +374,6 @@ def checked_type(dash_duo) -> str:
     """The selected content type."""
     return next(radio.get_attribute("value") for radio in dash_duo.find_elements(f"#{ids.EXPLORE_TYPE} input")
                 if radio.is_selected())
-
-
-def wait_until(condition, timeout: float = 10, what: str = "condition"):
-    """Poll until condition() is truthy; its value."""
-    end = time.time() + timeout
-    while time.time() < end:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.browser
