@@ -72,7 +72,8 @@ def create_app(data_dir: str | os.PathLike | None = None, model: str = "backgrou
         service.ensure_started()
     _restore_global_callbacks()
     app = Dash(__name__, title="Streaming Atlas", assets_folder=str(ASSETS_DIR), use_pages=True,
-               pages_folder="", suppress_callback_exceptions=True, update_title=None, enable_mcp=False)
+               pages_folder="", suppress_callback_exceptions=True, update_title=None, enable_mcp=False,
+               index_string=page.INDEX_STRING)
     # Explore views go to a cache every worker and server shares (files, or Redis with $REDIS_URL), per data version.
     app.server.extensions["streaming"] = {"catalog": catalog, "model": service,
                                           "explore_views": view_cache(app.server, catalog.version_dir.name)}

@@ -10,21 +10,26 @@ same URL sync as the widgets (so the back button undoes it).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
 from dash import Input, Output, State, callback, ctx, html, no_update
+from dash.exceptions import PreventUpdate
 
 from core import Catalog, eda, title_ratings
 from core.errors import InvalidQuery
 from core.genres import display_name, parse_genre
 from core.queries import parse_platform
 from layouts import explore_charts as charts
+from layouts import explore_summaries as summaries
+from layouts import explore_tables as tables
 from layouts import ids
 from layouts.explore import (TOP_TITLES, default_state, headline_cards, parse_min_ratings, query_string,
-                             state_from_query)
+                             state_from_query, table_toggle_text)
 from layouts.explore_charts import NO_MATCH, label
 from layouts.state import ViewCache, catalog, explore_views
 from layouts.tables import TYPE_NAMES, display_text, frame_table, send_csv, title_link
@@ -44,15 +49,77 @@ FAILED = "Something went wrong while computing this view. Try other filters or r
 
 @dataclass(frozen=True)
 class ExploreView:
-    """Everything the filter bar drives: an alert (or None), the headline cards and one figure per chart id."""
+    """Everything the filter bar drives: an alert (or None), the headline cards, one figure per chart id and the
+    sentence that says what each chart shows."""
 
     alert: object
     headlines: list
     figures: dict[str, dict]
+    summaries: dict[str, str]
 
     def outputs(self) -> list:
         """The values in the order of the update_explore outputs."""
-        return [self.alert, self.headlines, *(self.figures[chart] for chart in ids.EXPLORE_CHARTS)]
+        return [self.alert, self.headlines, *(self.figures[chart] for chart in ids.EXPLORE_CHARTS),
+                *(self.summaries[chart] for chart in ids.EXPLORE_CHARTS)]
+
+    @classmethod
+    def from_outputs(cls, outputs: list) -> "ExploreView":
+        """The view of a list of outputs (as the view cache keeps them)."""
+        alert_, headlines, *rest = outputs
+        count = len(ids.EXPLORE_CHARTS)
+        return cls(alert_, headlines, dict(zip(ids.EXPLORE_CHARTS, rest[:count])),
+                   dict(zip(ids.EXPLORE_CHARTS, rest[count:])))
+
+
+class Selected:
+    """The titles the filters keep, and (computed once, when a chart needs them) their raters' rating counts."""
+
+    def __init__(self, cat: Catalog, filters: eda.Filters, titles: eda.Selection | None = None):
+        self.cat, self.filters = cat, filters
+        self.titles = titles if titles is not None else eda.select(cat.titles, filters)
+
+    @cached_property
+    def ratings(self) -> title_ratings.TitleRatings | None:
+        """Who rated which title, when a genre filter cuts across the per-segment sums (else None)."""
+        return title_ratings.for_catalog(self.cat) if self.filters.genres else None
+
+    @cached_property
+    def user_counts(self) -> np.ndarray:
+        """Each user's number of ratings of the kept titles."""
+        return eda.kept_user_totals(self.titles, self.filters, self.cat.user_segments, self.ratings)
+
+    @cached_property
+    def activity(self) -> eda.Table:
+        """Ratings per month of the kept titles."""
+        return eda.kept_rating_activity(self.titles, self.filters, self.cat.activity, self.ratings)
+
+
+# Per chart: the core.eda tables it draws (from the selection), and what draws them: its figure (tables + theme),
+# its one-sentence summary and its data table (tables alone). Summary and table read the figure's own tables.
+CHART_DATA: dict[str, Callable[[Selected], tuple]] = {
+    ids.EXPLORE_CHART_TYPES: lambda s: (eda.titles_by_platform_type(s.titles),),
+    ids.EXPLORE_CHART_RELEASES: lambda s: (eda.releases_per_year(s.titles),),
+    ids.EXPLORE_CHART_MINUTES: lambda s: (eda.movie_minutes(s.titles),),
+    ids.EXPLORE_CHART_SEASONS: lambda s: (eda.show_seasons(s.titles),),
+    ids.EXPLORE_CHART_MATURITY: lambda s: (eda.maturity_mix(s.titles),),
+    ids.EXPLORE_CHART_GENRES: lambda s: (eda.top_genres(s.titles),),
+    ids.EXPLORE_CHART_COUNTRIES: lambda s: (eda.top_countries(s.titles), eda.known_country_share(s.titles)),
+    ids.EXPLORE_CHART_SCORES: lambda s: (eda.score_distribution(s.titles), eda.mean_scores(s.titles)),
+    ids.EXPLORE_CHART_ACTIVITY: lambda s: (s.activity,),
+    ids.EXPLORE_CHART_USERS: lambda s: (eda.ratings_per_user(s.user_counts), eda.top_user_share(s.user_counts)),
+}
+CHART_DRAWERS = {  # chart id -> (figure, summary, data table)
+    ids.EXPLORE_CHART_TYPES: (charts.types_figure, summaries.types_summary, tables.types_table),
+    ids.EXPLORE_CHART_RELEASES: (charts.releases_figure, summaries.releases_summary, tables.releases_table),
+    ids.EXPLORE_CHART_MINUTES: (charts.minutes_figure, summaries.minutes_summary, tables.minutes_table),
+    ids.EXPLORE_CHART_SEASONS: (charts.seasons_figure, summaries.seasons_summary, tables.seasons_table),
+    ids.EXPLORE_CHART_MATURITY: (charts.maturity_figure, summaries.maturity_summary, tables.maturity_table),
+    ids.EXPLORE_CHART_GENRES: (charts.genres_figure, summaries.genres_summary, tables.genres_table),
+    ids.EXPLORE_CHART_COUNTRIES: (charts.countries_figure, summaries.countries_summary, tables.countries_table),
+    ids.EXPLORE_CHART_SCORES: (charts.scores_figure, summaries.scores_summary, tables.scores_table),
+    ids.EXPLORE_CHART_ACTIVITY: (charts.activity_figure, summaries.activity_summary, tables.activity_table),
+    ids.EXPLORE_CHART_USERS: (charts.users_figure, summaries.users_summary, tables.users_table),
+}
 
 
 def alert(message: str, color: str = "info") -> dbc.Alert:
@@ -64,7 +131,8 @@ def blank_view(cat: Catalog, message: str, color: str, figure_text: str, theme: 
     """Every chart empty with a reason, headline numbers of an empty selection, and an inline alert."""
     numbers = eda.headline(cat.titles.iloc[0:0], np.zeros(0, dtype=np.int64))  # nothing selected: no users
     return ExploreView(alert(message, color), headline_cards(numbers, len(cat.titles)),
-                       {chart: charts.empty(figure_text, theme) for chart in ids.EXPLORE_CHARTS})
+                       {chart: charts.empty(figure_text, theme) for chart in ids.EXPLORE_CHARTS},
+                       {chart: f"{figure_text}." for chart in ids.EXPLORE_CHARTS})
 
 
 def make_filters(cat: Catalog, platforms: object, content_type: object, years: object,
@@ -91,8 +159,7 @@ def explore_view(cat: Catalog, platforms: object, content_type: object, years: o
     theme = "dark" if theme == "dark" else "light"  # what the figures use: one view per theme
     if cache is None:
         return filtered_view(cat, filters, theme)
-    alert_, headlines, *figures = cache.get((filters, theme), lambda: filtered_view(cat, filters, theme).outputs())
-    return ExploreView(alert_, headlines, dict(zip(ids.EXPLORE_CHARTS, figures)))
+    return ExploreView.from_outputs(cache.get((filters, theme), lambda: filtered_view(cat, filters, theme).outputs()))
 
 
 def filtered_view(cat: Catalog, filters: eda.Filters, theme: str) -> ExploreView:
@@ -101,25 +168,26 @@ def filtered_view(cat: Catalog, filters: eda.Filters, theme: str) -> ExploreView
     if not titles.mask.any():
         return blank_view(cat, "No titles match these filters: add platforms, content types or genres, or widen "
                                "the release years.", "info", NO_MATCH, theme)
-    ratings = title_ratings.for_catalog(cat) if filters.genres else None  # a genre filter cuts across segments
-    user_counts = eda.kept_user_totals(titles, filters, cat.user_segments, ratings)
-    figures = {
-        ids.EXPLORE_CHART_TYPES: charts.types_figure(eda.titles_by_platform_type(titles), theme),
-        ids.EXPLORE_CHART_RELEASES: charts.releases_figure(eda.releases_per_year(titles), theme),
-        ids.EXPLORE_CHART_MINUTES: charts.minutes_figure(eda.movie_minutes(titles), theme),
-        ids.EXPLORE_CHART_SEASONS: charts.seasons_figure(eda.show_seasons(titles), theme),
-        ids.EXPLORE_CHART_MATURITY: charts.maturity_figure(eda.maturity_mix(titles), theme),
-        ids.EXPLORE_CHART_GENRES: charts.genres_figure(eda.top_genres(titles), theme),
-        ids.EXPLORE_CHART_COUNTRIES: charts.countries_figure(eda.top_countries(titles),
-                                                             eda.known_country_share(titles), theme),
-        ids.EXPLORE_CHART_SCORES: charts.scores_figure(eda.score_distribution(titles), eda.mean_scores(titles),
-                                                       theme),
-        ids.EXPLORE_CHART_ACTIVITY: charts.activity_figure(
-            eda.kept_rating_activity(titles, filters, cat.activity, ratings), theme),
-        ids.EXPLORE_CHART_USERS: charts.users_figure(eda.ratings_per_user(user_counts),
-                                                     eda.top_user_share(user_counts), theme),
-    }
-    return ExploreView(None, headline_cards(eda.headline(titles, user_counts), len(cat.titles)), figures)
+    selected = Selected(cat, filters, titles)
+    data = {chart: CHART_DATA[chart](selected) for chart in ids.EXPLORE_CHARTS}
+    figures = {chart: CHART_DRAWERS[chart][0](*data[chart], theme) for chart in ids.EXPLORE_CHARTS}
+    sentences = {chart: CHART_DRAWERS[chart][1](*data[chart]) for chart in ids.EXPLORE_CHARTS}
+    return ExploreView(None, headline_cards(eda.headline(titles, selected.user_counts), len(cat.titles)), figures,
+                       sentences)
+
+
+def chart_tables_view(cat: Catalog, platforms: object, content_type: object, years: object,
+                      open_charts: list[str], genres: object = None) -> dict[str, object]:
+    """The data table of each open chart (chart id -> table, or a message when the filters are invalid or keep
+    nothing), computed from the same core.eda tables as the charts."""
+    try:
+        filters = make_filters(cat, platforms, content_type, years, genres)
+    except InvalidQuery as exc:
+        return {chart: tables.empty_note(f"{exc}.") for chart in open_charts}
+    selected = Selected(cat, filters)
+    if not filters.platforms or not selected.titles.mask.any():
+        return {chart: tables.empty_note("No titles match these filters.") for chart in open_charts}
+    return {chart: CHART_DRAWERS[chart][2](*CHART_DATA[chart](selected)) for chart in open_charts}
 
 
 def filters_sync(trigger: str | None, widgets: tuple, search: str | None, on_panel: bool,
@@ -215,7 +283,8 @@ def top_titles_table(top: pd.DataFrame) -> html.Div:
                "mean_score": lambda v: f"{v:.2f}", "ratings": lambda v: f"{int(v):,}", "genres": genre_text}
     columns = {"rank": "#", "title": "Title", "platform": "Platform", "type": "Type", "release_year": "Year",
                "mean_score": "Mean score", "ratings": "Ratings", "genres": "Genres"}
-    return frame_table(shown, columns, formats, numeric=("rank", "release_year", "mean_score", "ratings"))
+    return frame_table(shown, columns, formats, numeric=("rank", "release_year", "mean_score", "ratings"),
+                       responsive=False)  # the panel's scroll region scrolls it both ways
 
 
 def top_titles_view(cat: Catalog, platforms: object, content_type: object, years: object,
@@ -236,7 +305,8 @@ def top_titles_view(cat: Catalog, platforms: object, content_type: object, years
 # ---------------------------------------------------------------------------------------------- wiring
 @callback(
     output=[Output(ids.EXPLORE_ALERT, "children"), Output(ids.EXPLORE_HEADLINES, "children"),
-            *(Output(chart, "figure") for chart in ids.EXPLORE_CHARTS)],
+            *(Output(chart, "figure") for chart in ids.EXPLORE_CHARTS),
+            *(Output(ids.EXPLORE_CHART_SUMMARIES[chart], "children") for chart in ids.EXPLORE_CHARTS)],
     inputs=[*FILTER_INPUTS, Input(ids.THEME_STORE, "data")],
 )
 def update_explore(platforms, content_type, years, genres, theme):
@@ -261,6 +331,32 @@ def update_top_titles(platforms, content_type, years, genres, min_ratings):
     except Exception:  # noqa: BLE001
         logger.exception("explore: top titles failed")
         return html.Div(FAILED, className="p-3 text-danger"), False, True
+
+
+@callback(
+    output=[*(Output(ids.EXPLORE_CHART_TABLES[chart], "children") for chart in ids.EXPLORE_CHARTS),
+            *(Output(ids.EXPLORE_CHART_TABLES[chart], "hidden") for chart in ids.EXPLORE_CHARTS),
+            *(Output(ids.EXPLORE_CHART_TABLE_TOGGLES[chart], "children") for chart in ids.EXPLORE_CHARTS),
+            *(Output(ids.EXPLORE_CHART_TABLE_TOGGLES[chart], "aria-expanded") for chart in ids.EXPLORE_CHARTS)],
+    inputs=[*FILTER_INPUTS, *(Input(ids.EXPLORE_CHART_TABLE_TOGGLES[chart], "n_clicks") for chart in ids.EXPLORE_CHARTS)],
+)
+def update_chart_tables(platforms, content_type, years, genres, *clicks):
+    """Show or hide a chart's data table when its toggle is pressed, and refill the open tables when a filter
+    changes (nothing to do while every table is closed)."""
+    # Every output every time: Dash drops the answer of a request overtaken by a newer one (two quick presses), so
+    # each answer holds the whole state, not just the change.
+    open_charts = [chart for chart, count in zip(ids.EXPLORE_CHARTS, clicks) if isinstance(count, int) and count % 2]
+    if not open_charts and ctx.triggered_id not in ids.EXPLORE_CHART_TABLE_TOGGLES.values():
+        raise PreventUpdate
+    try:
+        filled = (chart_tables_view(catalog(), platforms, content_type, years, open_charts, genres) if open_charts
+                  else {})
+    except Exception:  # noqa: BLE001
+        logger.exception("explore: chart tables failed")
+        filled = {chart: html.P(FAILED, className="p-2 text-danger") for chart in open_charts}
+    shown = [chart in open_charts for chart in ids.EXPLORE_CHARTS]
+    return [*(filled.get(chart) for chart in ids.EXPLORE_CHARTS), *(not is_open for is_open in shown),
+            *(table_toggle_text(is_open) for is_open in shown), *("true" if is_open else "false" for is_open in shown)]
 
 
 @callback(

@@ -24,7 +24,7 @@ from layouts import ids
 from layouts.explore_charts import color, empty, label
 from layouts.header import page_header
 from layouts.state import catalog
-from layouts.tables import csv_download_button
+from layouts.tables import csv_download_button, scroll_region
 from layouts.urlstate import split_list, to_query_string
 
 TYPE_OPTIONS = (("all", "All"), ("movie", "Movies"), ("tv show", "TV shows"))
@@ -33,6 +33,7 @@ DEFAULT_MIN_RATINGS = 100
 MAX_MIN_RATINGS = 100_000
 YEAR_SEPARATOR = re.compile(r"-|–|,|\.\.|:|to")  # 2000-2010, 2000–2010, 2000..2010, 2000:2010, 2000 to 2010
 TOP_TITLES = 20
+SCORE_SCALE = "0.5\u2060–\u20605"  # word joiners: the range never breaks at its dash
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": "hover",
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
                 "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -232,7 +233,7 @@ def headline_card(card_id: str, name: str, value: str, note: str) -> dbc.Col:
     """One headline number with a short explanation."""
     return dbc.Col(dbc.Card(dbc.CardBody([
         html.Div(name, className="text-body-secondary small text-uppercase fw-semibold kpi-name"),
-        html.Div(value, id=card_id, className="fs-3 fw-semibold kpi-value"),
+        html.Div(value, id=card_id, className="fw-semibold kpi-value"),
         html.Div(note, className="text-body-secondary small kpi-note"),
     ]), class_name="h-100 kpi-card"), xs=6, lg=3)
 
@@ -247,19 +248,36 @@ def headline_cards(numbers: eda.Headline, catalogue_titles: int) -> list[dbc.Col
         headline_card(ids.EXPLORE_KPI_USERS, "Users", f"{numbers['users']:,}", "who rated these titles"),
         headline_card(ids.EXPLORE_KPI_RATINGS, "Ratings", f"{numbers['ratings']:,}", "given to these titles"),
         headline_card(ids.EXPLORE_KPI_SCORE, "Mean score", score,
-                      f"average over {numbers['rated_titles']:,} rated titles, scale 0.5–5"),
+                      f"average over {numbers['rated_titles']:,} rated titles, scale {SCORE_SCALE}"),
     ]
 
 
 def chart_card(graph_id: str, title: str, caption: str, height: int) -> dbc.Col:
-    """A chart in a card, with a loading spinner for slow updates."""
+    """A chart in a card, with a loading spinner for slow updates, and its text alternative: a sentence saying what
+    it shows (filled with the figure) and its numbers as a table behind a toggle (filled when opened)."""
     graph = dcc.Graph(id=graph_id, figure=empty("", None), config=GRAPH_CONFIG, style={"height": f"{height}px"},
                       className="explore-graph")
     return dbc.Col(dbc.Card([
         dbc.CardHeader([html.H2(title, className="h6 mb-0"), html.Small(caption, className="text-body-secondary")]),
-        dbc.CardBody(dcc.Loading(graph, type="circle", delay_show=200, color="var(--bs-primary)"),
-                     class_name="p-2"),
+        dbc.CardBody([
+            dcc.Loading(graph, type="circle", delay_show=200, color="var(--bs-primary)"),
+            html.P(id=ids.EXPLORE_CHART_SUMMARIES[graph_id], className="chart-summary"),
+            table_toggle(ids.EXPLORE_CHART_TABLE_TOGGLES[graph_id], ids.EXPLORE_CHART_TABLES[graph_id], False),
+            scroll_region(ids.EXPLORE_CHART_TABLES[graph_id], f"{title}: data table", "chart-data", hidden=True),
+        ], class_name="p-2"),
     ], class_name="h-100 chart-card"), xs=12, xl=6)
+
+
+def table_toggle(toggle_id: str, table_id: str, is_open: bool) -> html.Button:
+    """The 'Show as table' / 'Hide table' button of a chart (a disclosure: aria-expanded, aria-controls)."""
+    return html.Button(table_toggle_text(is_open), id=toggle_id, type="button", n_clicks=0,
+                       className="btn btn-link btn-sm p-0 chart-table-toggle",
+                       **{"aria-expanded": "true" if is_open else "false", "aria-controls": table_id})
+
+
+def table_toggle_text(is_open: bool) -> list:
+    """The toggle's label, with a disclosure triangle screen readers skip (aria-expanded says it)."""
+    return [html.Span("▾ " if is_open else "▸ ", **{"aria-hidden": "true"}), "Hide table" if is_open else "Show as table"]
 
 
 def top_titles_card(state: ExploreState) -> dbc.Col:
@@ -277,8 +295,8 @@ def top_titles_card(state: ExploreState) -> dbc.Col:
             ], size="sm", class_name="has-validation"), xs="auto"),
             dbc.Col(csv_download_button(ids.EXPLORE_TOP_CSV_BUTTON, ids.EXPLORE_TOP_CSV), xs="auto"),
         ], class_name="g-2 align-items-center")),
-        dbc.CardBody(dcc.Loading(html.Div(id=ids.EXPLORE_TOP_TABLE, className="top-table"), type="circle",
-                                 delay_show=200), class_name="p-0"),
+        dbc.CardBody(dcc.Loading(scroll_region(ids.EXPLORE_TOP_TABLE, f"Top {TOP_TITLES} titles by mean score",
+                                               "top-table"), type="circle", delay_show=200), class_name="p-0"),
     ], class_name="chart-card"), xs=12)
 
 

@@ -9,6 +9,25 @@ from dash import dcc, html
 from core import Catalog
 from layouts import explore, ids, queries, recommend, title
 
+# Dash's page template with the page's language declared (screen readers pick their voice from it; WCAG 3.1.1).
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
 PAGES = (
     # (module name, path, navigation label, layout module)
     ("explore", "/", "Explore", explore),

@@ -7,7 +7,6 @@ import csv
 import dataclasses
 import io
 import json
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -24,7 +23,7 @@ from core.config import PLATFORMS
 from layouts import explore as panel
 from layouts import explore_charts as charts
 from layouts import ids, tables
-from tests.app.components import find, text_of
+from tests.app.components import find, text_of, wait_until
 
 BOUNDS = (1920, 2021)
 
@@ -278,7 +277,7 @@ def test_explore_view_without_platforms_or_matches_says_so_inline(data, bounds):
 ])
 def test_explore_view_invalid_widget_values_are_an_inline_message(data, platforms, kind, years):
     view = cb.explore_view(data, platforms, kind, years, "light")
-    assert view.alert.color == "warning" and len(view.outputs()) == 2 + len(ids.EXPLORE_CHARTS)
+    assert view.alert.color == "warning" and len(view.outputs()) == 2 + 2 * len(ids.EXPLORE_CHARTS)
 
 
 def test_top_titles_view_table_and_invalid_minimum(data, bounds):
@@ -399,7 +398,7 @@ HOSTILE = [None, "", "netflix", 7, -1, 10**400, 1e308, float("nan"), True, [], [
 def test_pure_callback_functions_never_raise_on_hostile_values(data, value):
     """Whatever a browser sends, the functions answer (a message, not an exception)."""
     view = cb.explore_view(data, value, value, value, value)
-    assert len(view.outputs()) == 2 + len(ids.EXPLORE_CHARTS)
+    assert len(view.outputs()) == 2 + 2 * len(ids.EXPLORE_CHARTS)
     view = cb.explore_view(data, ["netflix"], "all", value, "dark")
     assert view.alert is None or view.alert.color in ("warning", "info")
     table, invalid, disabled = cb.top_titles_view(data, ["netflix"], "all", None, value)
@@ -428,7 +427,8 @@ def test_callbacks_over_http_answer_hostile_values_with_messages(app):
     client = app.server.test_client()
     client.get("/")
     charts = "..explore-alert.children...explore-headlines.children..." + "...".join(
-        f"{chart}.figure" for chart in ids.EXPLORE_CHARTS) + ".."
+        [f"{chart}.figure" for chart in ids.EXPLORE_CHARTS]
+        + [f"{ids.EXPLORE_CHART_SUMMARIES[chart]}.children" for chart in ids.EXPLORE_CHARTS]) + ".."
     for years in (["x", None], [2030, 1800], None):
         answer = post_callback(client, charts, [(ids.EXPLORE_PLATFORMS, "value", ["netflix", 7]),
                                                 (ids.EXPLORE_TYPE, "value", {"a": 1}), (ids.EXPLORE_YEARS, "value", years),
@@ -458,20 +458,6 @@ def checked_type(dash_duo) -> str:
     """The selected content type."""
     return next(radio.get_attribute("value") for radio in dash_duo.find_elements(f"#{ids.EXPLORE_TYPE} input")
                 if radio.is_selected())
-
-
-def wait_until(condition, timeout: float = 10, what: str = "condition"):
-    """Poll until condition() is truthy; its value (an element replaced by a redraw meanwhile: not yet)."""
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            value = condition()
-        except StaleElementReferenceException:
-            value = None
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.browser
