@@ -3,7 +3,9 @@
 Processed output (one version folder, reached through the ``current`` link of the output dir):
 - ``titles.parquet``: one row per title -- id, show_id, platform, type, title, director, cast, country,
   date_added (YYYY-MM-DD), release_year, rating (maturity, null -> "g"), duration_int, duration_type
-  ("min" | "season"), listed_in, description, score (mean user rating, NaN when unrated), n_ratings.
+  ("min" | "season"), listed_in (the catalogue's own labels), genres (canonical genres, see core.genres), origin,
+  audience, format, community, collection (the facets of the labels that are not genres), description, score
+  (mean user rating, NaN when unrated), n_ratings. List columns are comma-separated.
 - ``ratings.parquet``: user_id, id, rating, timestamp, date (YYYY-MM-DD); de-duplicated, sorted by user and title.
 - ``users.parquet``: user_id, n_ratings, mean_rating; sorted by user_id.
 - ``user_segments.parquet``: user_row (row of users.parquet), platform, type, release_year, n_ratings -- each
@@ -12,6 +14,8 @@ Processed output (one version folder, reached through the ``current`` link of th
 - ``activity.parquet``: month (YYYY-MM), platform, type, release_year, n_ratings, rating_sum -- ratings per month
   and segment; sorted by segment.
 - ``manifest.json``: fingerprint of the raw files, row counts and the data-quality report.
+
+Titles are cleaned here with pandas; the ratings go through core.rating_etl (SQL on DuckDB, out of core).
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import sys
 import time
@@ -33,19 +36,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from core import rating_etl
 from core.config import PLATFORMS, TITLE_FILES, processed_dir_for
 from core.errors import DataError
+from core.genres import map_labels, vocabulary
 from core.locks import file_lock
 from core.progress import Progress
 
-ETL_VERSION = 4
+ETL_VERSION = 5  # 5: canonical genres and facets (core/genres.csv)
 TITLE_COLUMNS = ["show_id", "type", "title", "director", "cast", "country", "date_added",
                  "release_year", "rating", "duration", "listed_in", "description"]
-RATING_COLUMNS = ["userId", "rating", "timestamp", "movieId"]
 TEXT_COLUMNS = ["show_id", "type", "title", "director", "cast", "country", "date_added", "rating",
                 "duration", "listed_in", "description"]
 LIST_COLUMNS = ["director", "cast", "country", "listed_in"]
@@ -60,8 +62,6 @@ OUTPUT_FILES = ("titles.parquet", "ratings.parquet", "users.parquet", "user_segm
 SEGMENT_COLUMNS = ["platform", "type", "release_year"]
 # Genres whose own name holds the list separator (amazon): written without commas so listed_in splits into whole genres.
 GENRES_WITH_COMMAS = {"arts, entertainment, and culture": "arts/entertainment/culture"}
-# Unix seconds of 1970-01-01 and 2100-01-01: anything outside is a broken timestamp, not a rating date.
-TIMESTAMP_RANGE = (0, 4_102_444_800)
 STAGES = ["reading titles", "reading ratings", "cleaning ratings", "summarising", "writing"]
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def check_raw_dir(raw_dir: Path) -> tuple[dict[str, Path], list[Path]]:
 
 def fingerprint(paths: list[Path]) -> str:
     """Hash of the ETL version and each raw file's name, size and modification time."""
-    digest = hashlib.sha256(f"etl-v{ETL_VERSION}".encode())
+    digest = hashlib.sha256(f"etl-v{ETL_VERSION}-genres-{vocabulary().digest}".encode())
     for path in paths:
         stat = path.stat()
         digest.update(f"{path.parent.name}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
@@ -154,30 +154,6 @@ def _check_no_swallowed_records(frame: pd.DataFrame, path: Path) -> None:
             show_id = frame.loc[swallowed.idxmax(), "show_id"]
             raise DataError(f"{path}: unbalanced quote in the {column} of show_id {show_id!r} swallows the "
                             "following lines; fix the quoting and run again")
-
-
-def read_rating_file(path: Path) -> pa.Table:
-    """One raw ratings file (plain or gzip CSV) with numeric columns, or a DataError."""
-    types = {"userId": pa.int64(), "rating": pa.float64(), "timestamp": pa.float64(), "movieId": pa.string()}
-    try:
-        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-            column_types=types, include_columns=RATING_COLUMNS, strings_can_be_null=True))
-    except (OSError, pa.ArrowException) as exc:
-        raise DataError(f"{path}: {_rating_problem(exc)}") from None
-    return table
-
-
-def _rating_problem(exc: Exception) -> str:
-    """A user-facing sentence for a pyarrow CSV error."""
-    message = _first_line(exc)
-    if "Empty CSV file" in message:
-        return "file is empty"
-    missing = re.search(r"Column '(.+?)' in include_columns does not exist", message)
-    if missing:
-        return f"missing column {missing.group(1)}; expected {','.join(RATING_COLUMNS)}"
-    if "conversion error" in message:
-        return f"non-numeric value in a numeric column ({message})"
-    return f"not a readable CSV file ({message})"
 
 
 def _first_line(exc: Exception) -> str:
@@ -234,6 +210,18 @@ def keep_genres_whole(listed_in: pd.Series, scope: str, report: QualityReport) -
     return listed_in
 
 
+def canonical_genres(listed_in: pd.Series, scope: str, report: QualityReport) -> pd.DataFrame:
+    """The canonical genres and facets of the labels (core.genres); labels mapped and left unmapped reported."""
+    mapped = map_labels(listed_in)
+    report.add(scope, f"listed_in: labels mapped to canonical genres/facets ({len(mapped.mapped)} distinct)",
+               sum(mapped.mapped.values()))
+    for label, count in sorted(mapped.unmapped.items()):
+        report.add(scope, f"listed_in: label '{label}' not in core/genres.csv: kept as a genre of its own", count)
+    report.add(scope, "genres: none left (only facet or type labels, or no listed_in)",
+               int(mapped.columns["genres"].isna().sum()))
+    return mapped.columns
+
+
 def parse_dates(values: pd.Series, scope: str, report: QualityReport) -> pd.Series:
     """Kaggle 'september 25, 2021' (or ISO) dates -> 'YYYY-MM-DD'; unreadable -> null."""
     parsed = pd.to_datetime(values, format="%B %d, %Y", errors="coerce")
@@ -269,6 +257,7 @@ def transform_titles(raw: pd.DataFrame, platform: str, report: QualityReport) ->
     })
     out = out.join(split_duration(frame["duration"], scope, report))
     out["listed_in"] = keep_genres_whole(frame["listed_in"], scope, report)
+    out = out.join(canonical_genres(out["listed_in"], scope, report))
     out["description"] = frame["description"]
     return out
 
@@ -292,115 +281,18 @@ def load_titles(title_files: dict[str, Path], report: QualityReport,
         frames.append(transform_titles(read_title_file(title_files[platform], report), platform, report))
         progress.advance()
     titles = drop_unusable_titles(pd.concat(frames, ignore_index=True), report)
+    # Always said, zero included: a new label in a catalogue must be noticed and added to the vocabulary.
+    unmapped = sum(map_labels(titles["listed_in"]).unmapped.values())
+    report.entries.append(("titles", "listed_in labels left unmapped (not in core/genres.csv)", unmapped))
     if titles.empty:
         raise DataError(f"{title_files[PLATFORMS[0]].parent}: no usable title in the four catalogues")
     return titles
 
 
-# ---------------------------------------------------------------------------------------------- ratings
-def load_ratings(rating_files: list[Path], title_ids: pd.Index, report: QualityReport,
-                 progress: Progress | None = None) -> pd.DataFrame:
-    """All rating files: validated, joined to title ids, de-duplicated, sorted by user and title."""
-    progress = progress or Progress()
-    with progress.stage("reading ratings", total=megabytes(rating_files), unit="MB"):
-        # One file at a time, straight to numbers: the 11M movieId strings are never all held at once.
-        parts = []
-        for path in rating_files:
-            parts.append(_numeric_ratings(read_rating_file(path), title_ids))
-            progress.advance(path.stat().st_size / 2**20)
-        frame = pd.concat(parts, ignore_index=True)
-        del parts
-    with progress.stage("cleaning ratings"):
-        report.add("ratings", "rows read", len(frame))
-        frame = _drop_invalid_ratings(frame, report)
-        if frame.empty:
-            raise DataError(f"{rating_files[0].parent}: no usable rating in the ratings files")
-        return _drop_duplicate_ratings(frame, len(title_ids), report)
-
-
+# ---------------------------------------------------------------------------------------------- segments
 def megabytes(paths: list[Path]) -> float:
     """Total size of some files in MiB."""
     return sum(path.stat().st_size for path in paths) / 2**20
-
-
-def _numeric_ratings(table: pa.Table, title_ids: pd.Index) -> pd.DataFrame:
-    """A raw ratings table as numbers, with each title id replaced by its catalogue position."""
-    return pd.DataFrame({
-        "user_id": table["userId"].to_numpy(zero_copy_only=False),
-        "rating": table["rating"].to_numpy(zero_copy_only=False),
-        "timestamp": table["timestamp"].to_numpy(zero_copy_only=False),
-        "code": _title_codes(table["movieId"], title_ids),
-    })
-
-
-def _title_codes(movie_ids: pa.ChunkedArray, title_ids: pd.Index) -> np.ndarray:
-    """Position of each rating's title in the catalogue; -1 for no match, -2 for a missing id."""
-    cleaned = pc.utf8_lower(pc.utf8_trim_whitespace(movie_ids))
-    codes = pc.index_in(cleaned, value_set=pa.array(title_ids.to_numpy(), pa.string()))
-    codes = pc.if_else(pc.is_null(cleaned), -2, pc.fill_null(codes, -1))
-    return codes.to_numpy().astype(np.int32)
-
-
-def _drop_invalid_ratings(frame: pd.DataFrame, report: QualityReport) -> pd.DataFrame:
-    """Exclude rows with a missing value, a rating outside 0.5-5, a broken timestamp or an unknown title."""
-    missing = frame[["user_id", "rating", "timestamp"]].isna().any(axis=1) | (frame["code"] == -2)
-    bad_rating = ~missing & ~frame["rating"].between(0.5, 5.0)
-    bad_user = ~missing & ~frame["user_id"].between(1, np.iinfo(np.int32).max)
-    bad_time = ~missing & ~frame["timestamp"].between(*TIMESTAMP_RANGE)
-    unknown = ~missing & (frame["code"] == -1)
-    report.add("ratings", "missing value: excluded", int(missing.sum()))
-    report.add("ratings", "rating outside 0.5-5: excluded", int(bad_rating.sum()))
-    report.add("ratings", "userId not a positive 32-bit integer: excluded", int(bad_user.sum()))
-    report.add("ratings", "timestamp outside 1970-2100: excluded", int(bad_time.sum()))
-    report.add("ratings", "movieId matches no title: excluded", int(unknown.sum()))
-    kept = frame[~(missing | bad_rating | bad_user | bad_time | unknown)]
-    return kept.astype({"user_id": "int32", "rating": "float32", "timestamp": "int64", "code": "int32"})
-
-
-def _drop_duplicate_ratings(frame: pd.DataFrame, n_titles: int, report: QualityReport) -> pd.DataFrame:
-    """Exact repeats are excluded; for one user and title rated more than once, the latest rating is kept."""
-    pair = frame["user_id"].to_numpy(np.int64) * n_titles + frame["code"].to_numpy()
-    stamp, rating = frame["timestamp"].to_numpy(), frame["rating"].to_numpy()
-    order = np.lexsort((rating, stamp, pair))
-    pair, stamp, rating = pair[order], stamp[order], rating[order]
-    exact = np.r_[False, (pair[1:] == pair[:-1]) & (stamp[1:] == stamp[:-1]) & (rating[1:] == rating[:-1])]
-    report.add("ratings", "exact duplicate row: excluded", int(exact.sum()))
-    order, pair = order[~exact], pair[~exact]
-    # Rows are in time order within a pair, so every row followed by the same pair is superseded.
-    superseded = np.r_[pair[1:] == pair[:-1], False]
-    report.add("ratings", "same user and title rated again: earlier rating excluded", int(superseded.sum()))
-    return frame.iloc[order[~superseded]].reset_index(drop=True)
-
-
-def ratings_table(ratings: pd.DataFrame, title_ids: pd.Index) -> pa.Table:
-    """The processed ratings as an Arrow table with id and date columns."""
-    seconds = pa.array(ratings["timestamp"].to_numpy(), pa.int64())
-    dates = pc.cast(pc.cast(seconds.cast(pa.timestamp("s")), pa.date32()), pa.string())
-    ids = pa.DictionaryArray.from_arrays(pa.array(ratings["code"].to_numpy(), pa.int32()),
-                                         pa.array(title_ids.to_numpy(), pa.string()))
-    return pa.table({"user_id": pa.array(ratings["user_id"].to_numpy(), pa.int32()), "id": ids,
-                     "rating": pa.array(ratings["rating"].to_numpy(), pa.float32()),
-                     "timestamp": seconds, "date": dates})
-
-
-# ---------------------------------------------------------------------------------------------- aggregates
-def add_scores(titles: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataFrame:
-    """Each title's mean user rating (`score`, NaN when unrated) and number of ratings."""
-    codes = ratings["code"].to_numpy()
-    counts = np.bincount(codes, minlength=len(titles))
-    sums = np.bincount(codes, weights=ratings["rating"].to_numpy(np.float64), minlength=len(titles))
-    out = titles.copy()
-    out["score"] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    out["n_ratings"] = counts.astype("int32")
-    return out
-
-
-def user_summary(ratings: pd.DataFrame) -> pd.DataFrame:
-    """Per user: number of ratings and mean rating."""
-    grouped = ratings.groupby("user_id", sort=True)["rating"]
-    out = pd.DataFrame({"n_ratings": grouped.size().astype("int32"),
-                        "mean_rating": grouped.mean().astype("float32")}).reset_index()
-    return out
 
 
 def title_segments(titles: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -410,32 +302,25 @@ def title_segments(titles: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     return codes, segments.sort_index()
 
 
-def _segment_sums(keys: pd.DataFrame, ratings: pd.DataFrame, segments: pd.DataFrame,
-                  with_sum: bool) -> pd.DataFrame:
-    """Ratings counted (and summed) per row of keys (segment and one more column), sorted by them; segment
-    columns added."""
-    grouped = keys.assign(rating=ratings["rating"].to_numpy(np.float64)).groupby(list(keys.columns), sort=True)
-    out = grouped["rating"].agg(["size", "sum"] if with_sum else ["size"]).reset_index()
-    out = out.rename(columns={"size": "n_ratings", "sum": "rating_sum"}).astype({"n_ratings": "int32"})
-    parts = segments.iloc[out["segment"].to_numpy()].reset_index(drop=True)
-    parts = parts.astype({"platform": "category", "type": "category"})
-    return pd.concat([out.drop(columns="segment"), parts], axis=1)
+# ---------------------------------------------------------------------------------------------- aggregates
+def add_scores(titles: pd.DataFrame, counts: np.ndarray, sums: np.ndarray) -> pd.DataFrame:
+    """Each title's mean user rating (`score`, NaN when unrated) and number of ratings."""
+    out = titles.copy()
+    out["score"] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    out["n_ratings"] = counts.astype("int32")
+    return out
 
 
-def segment_aggregates(ratings: pd.DataFrame, titles: pd.DataFrame,
-                       users: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(per user and segment, per month and segment) rating counts; the monthly ones with their sum."""
+def rated_segments(titles: pd.DataFrame) -> pd.DataFrame:
+    """Every segment's platform, type and release year, a row per segment number; platform and type categorical
+    over the segments that have ratings (as the summaries hold them)."""
     codes, segments = title_segments(titles)
-    segment = codes[ratings["code"].to_numpy()]
-    user_row = np.searchsorted(users["user_id"].to_numpy(), ratings["user_id"].to_numpy()).astype(np.int32)
-    # Keys segment first: rows come out sorted by segment, so core.eda filters them one run of rows at a time.
-    per_user = _segment_sums(pd.DataFrame({"segment": segment, "user_row": user_row}), ratings, segments, False)
-    # Group on integer month numbers; only the few distinct months are formatted as text.
-    months = ratings["timestamp"].to_numpy().astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
-    per_month = _segment_sums(pd.DataFrame({"segment": segment, "month": months}), ratings, segments, True)
-    per_month["month"] = per_month["month"].to_numpy().astype("datetime64[M]").astype(str)
-    return (per_user[["user_row", *SEGMENT_COLUMNS, "n_ratings"]],
-            per_month[["month", *SEGMENT_COLUMNS, "n_ratings", "rating_sum"]])
+    rated = segments.iloc[np.unique(codes[titles["n_ratings"].to_numpy() > 0])]
+    out = segments.reset_index(drop=True)
+    for column in ("platform", "type"):
+        dtype = rated[column].astype("category").dtype
+        out[column] = pd.Categorical.from_codes(dtype.categories.get_indexer(out[column]), dtype=dtype)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- output
@@ -500,15 +385,17 @@ def publish(tmp_dir: Path, out_dir: Path, fp: str) -> Path:
     return version_dir
 
 
-def write_outputs(tmp_dir: Path, titles: pd.DataFrame, ratings: pa.Table, summaries: dict[str, pd.DataFrame],
+def write_outputs(tmp_dir: Path, titles: pd.DataFrame, engine: rating_etl.DuckDbEngine, users: pd.DataFrame,
                   manifest: dict) -> None:
-    """Write every processed file into a temp folder (summaries: file stem -> frame); the manifest, written
-    last, records each file's size so a damaged copy is noticed."""
-    tmp_dir.mkdir(parents=True)
+    """Write the other processed files beside ratings.parquet in the temp folder (the per-segment counts streamed
+    from the engine); the manifest, written last, records each file's size so a damaged copy is noticed."""
     titles.to_parquet(tmp_dir / "titles.parquet", index=False)
-    pq.write_table(ratings, tmp_dir / "ratings.parquet", compression="zstd", row_group_size=2_000_000)
-    for name, frame in summaries.items():
-        frame.to_parquet(tmp_dir / f"{name}.parquet", index=False)
+    users.to_parquet(tmp_dir / "users.parquet", index=False)
+    segments = rated_segments(titles)
+    rating_etl.write_segment_counts(engine, "user_segments", segments, ["user_row", *SEGMENT_COLUMNS, "n_ratings"],
+                                    tmp_dir / "user_segments.parquet")
+    rating_etl.write_segment_counts(engine, "activity", segments,
+                                    ["month", *SEGMENT_COLUMNS, "n_ratings", "rating_sum"], tmp_dir / "activity.parquet")
     sizes = {path.name: path.stat().st_size for path in tmp_dir.iterdir()}
     (tmp_dir / "manifest.json").write_text(json.dumps({**manifest, "sizes": sizes}, indent=2), encoding="utf-8")
 
@@ -550,25 +437,30 @@ def build_version(raw_dir: Path, out_dir: Path, title_files: dict[str, Path], ra
     report = QualityReport()
     with progress.stage("reading titles", total=len(title_files), unit="files"):
         titles = load_titles(title_files, report, progress)
-    title_ids = pd.Index(titles["id"])
-    ratings = load_ratings(rating_files, title_ids, report, progress)
-    with progress.stage("summarising"):
-        titles = add_scores(titles, ratings)
-        report.add("titles", "no rating at all: kept with null score", int((titles["n_ratings"] == 0).sum()))
-        users = user_summary(ratings)
-        user_segments, activity = segment_aggregates(ratings, titles, users)
-    counts = {"titles": len(titles), "ratings": len(ratings), "users": len(users),
-              **{f"titles_{p}": int((titles["platform"] == p).sum()) for p in PLATFORMS}}
-    manifest = {"etl_version": ETL_VERSION, "fingerprint": fp, "raw_dir": str(raw_dir), "counts": counts,
-                "report": report.lines(), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
     tmp_dir = out_dir / f".tmp-{uuid.uuid4().hex}"
+    spill_dir = tmp_dir.with_name(tmp_dir.name + "-spill")  # the engine's overflow; a .tmp-* name like the rest
+    engine = rating_etl.DuckDbEngine(spill_dir)
     try:
+        tmp_dir.mkdir(parents=True)
+        title_ids = pa.array(titles["id"].to_numpy(), pa.string())
+        rating_etl.process_ratings(engine, rating_files, title_ids, title_segments(titles)[0], report, progress,
+                                   tmp_dir / "ratings.parquet")
+        with progress.stage("summarising"):
+            rating_etl.summarise(engine)
+            titles = add_scores(titles, *rating_etl.title_totals(engine, len(titles)))
+            report.add("titles", "no rating at all: kept with null score", int((titles["n_ratings"] == 0).sum()))
+            users = rating_etl.users_frame(engine)
+        counts = {"titles": len(titles), "ratings": int(titles["n_ratings"].sum()), "users": len(users),
+                  **{f"titles_{p}": int((titles["platform"] == p).sum()) for p in PLATFORMS}}
+        manifest = {"etl_version": ETL_VERSION, "fingerprint": fp, "raw_dir": str(raw_dir), "counts": counts,
+                    "report": report.lines(), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
         with progress.stage("writing"):
-            summaries = {"users": users, "user_segments": user_segments, "activity": activity}
-            write_outputs(tmp_dir, titles, ratings_table(ratings, title_ids), summaries, manifest)
+            write_outputs(tmp_dir, titles, engine, users, manifest)
             version_dir = publish(tmp_dir, out_dir, fp)
     finally:
+        engine.close()
         shutil.rmtree(tmp_dir, ignore_errors=True)
+        shutil.rmtree(spill_dir, ignore_errors=True)
     return EtlResult(version_dir, False, time.perf_counter() - started, manifest["report"], counts)
 
 

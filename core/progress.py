@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import sys
 import threading
 import time
@@ -10,6 +12,53 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, TextIO
 
 Emit = Callable[[str], None]
+MEMORY_SAMPLE_SECONDS = 0.05
+
+
+def resident_mb() -> float | None:
+    """This process's resident memory now (None where /proc is missing)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory so far: VmHWM where /proc has it (getrusage's maxrss also counts the
+    parent's peak when the process was started by vfork + exec, as Python's subprocess does), else maxrss."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
+
+
+class StagePeak:
+    """Peak resident memory during one stage: the process's peak when it rose during the stage (exact), else the
+    highest of samples taken every 50 ms by a small thread (the process peak then belongs to an earlier stage)."""
+
+    def __init__(self) -> None:
+        self.before = peak_mb()
+        self.highest = resident_mb() or 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._done.wait(MEMORY_SAMPLE_SECONDS):
+            self.highest = max(self.highest, resident_mb() or 0.0)
+
+    def stop(self) -> float:
+        """Stop sampling; the stage's peak in MB."""
+        self._done.set()
+        self._thread.join()
+        after = peak_mb()
+        return after if after > self.before else max(self.highest, resident_mb() or 0.0)
 
 
 @dataclass
@@ -48,6 +97,7 @@ class Progress:
         self._stage: Stage | None = None
         self._last_report = 0.0
         self._lock = threading.Lock()
+        self.peaks: dict[str, float] = {}  # stage -> its peak resident memory in MB, once it has ended
         self.started = time.monotonic()
 
     @classmethod
@@ -69,16 +119,23 @@ class Progress:
 
     @contextmanager
     def stage(self, name: str, total: float | None = None, unit: str = "") -> Iterator[Progress]:
-        """Run one stage: a line when it starts and when it ends, updates in between."""
+        """Run one stage: a line when it starts and when it ends (with its time and peak memory), updates in
+        between."""
         number = self._plan.index(name) + 1 if name in self._plan else 0
         with self._lock:
             self._stage = Stage(name, number, total, unit)
         self._report(force=True)
-        yield self
+        memory = StagePeak()
+        try:
+            yield self
+        finally:
+            peak = memory.stop()
         with self._lock:
             stage, self._stage = self._stage, None
         if stage is not None:
-            self._line(f"{self._label(stage)} done in {time.monotonic() - stage.started:.1f} s", final=True)
+            self.peaks[stage.name] = peak
+            self._line(f"{self._label(stage)} done in {time.monotonic() - stage.started:.1f} s, "
+                       f"peak memory {peak:,.0f} MB", final=True)
 
     def advance(self, amount: float = 1) -> None:
         """Count work done in the current stage."""

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from core import eda
 from core.eda import Table
+from core.genres import display_name
 from layouts.figures import BOTTOM_LEGEND, PLATFORM_COLORS, PLATFORM_LABELS, empty_figure, styled
 from layouts.tables import display_text
 
@@ -43,6 +44,12 @@ def label(platform: str) -> str:
 def name_text(value: str) -> str:
     """display_text of a genre or country name (cached: the same few hundred names come back on every view)."""
     return display_text(value)
+
+
+@lru_cache(maxsize=1024)
+def genre_text(genre: str) -> str:
+    """A canonical genre's display name ('sci-fi & fantasy' -> 'Sci-Fi & Fantasy'; cached like name_text)."""
+    return display_name(genre)
 
 
 def color(platform: str) -> str:
@@ -202,7 +209,8 @@ def maturity_figure(table: Table, theme: str | None) -> dict:
 
 
 def genres_figure(table: Table, theme: str | None) -> dict:
-    """Heatmap: share of each platform's titles in each of the platforms' top genres."""
+    """Heatmap: share of each platform's titles in each of the platforms' top canonical genres (a click on a cell
+    filters by its genre: the callback reads the genre from the cell's y label)."""
     if is_empty(table):
         return empty(NO_MATCH, theme)
     cells = _groups(table, "genre", ["platform", "share", "titles"])
@@ -213,7 +221,7 @@ def genres_figure(table: Table, theme: str | None) -> dict:
     scale = [[0, "#1e2633"], [1, "#4dabf7"]] if theme == "dark" else [[0, "#f1f5fb"], [1, "#1660c7"]]
     heatmap = {
         "type": "heatmap", "z": shares, "x": [label(p) for p in platforms],
-        "y": [name_text(g) for g in genres], "customdata": [[int(row.get(p, 0)) for p in platforms] for row in count],
+        "y": [genre_text(g) for g in genres], "customdata": [[int(row.get(p, 0)) for p in platforms] for row in count],
         "text": [[f"{v:.0f}%" if v >= 0.5 else "" for v in row] for row in shares], "texttemplate": "%{text}",
         "xtype": "array", "ytype": "array",
         "textfont": {"size": 11}, "colorscale": scale, "zmin": 0, "xgap": 2, "ygap": 2,

@@ -8,6 +8,8 @@ URL = "url"
 THEME_SWITCH = "theme-switch"
 THEME_STORE = "theme-store"
 DATA_SOURCE = "data-source"
+NAV_SEARCH = "nav-search"  # the navigation bar's title and genre search
+NAV_GO = "nav-go"  # where a search result sends the browser (a Location that navigates within the app)
 
 # ---- explore panel
 EXPLORE_URL = "explore-url"
@@ -15,6 +17,7 @@ EXPLORE_URL = "explore-url"
 EXPLORE_PLATFORMS = "explore-platforms"
 EXPLORE_TYPE = "explore-type"
 EXPLORE_YEARS = "explore-years"
+EXPLORE_GENRES = "explore-genres"
 EXPLORE_RESET = "explore-reset"
 EXPLORE_LINK_ALERT = "explore-link-alert"
 EXPLORE_ALERT = "explore-alert"
@@ -47,6 +50,18 @@ EXPLORE_TOP_MIN_RATINGS = "explore-top-min-ratings"
 EXPLORE_TOP_TABLE = "explore-top-table"
 EXPLORE_TOP_CSV_BUTTON = "explore-top-csv-button"
 EXPLORE_TOP_CSV = "explore-top-csv"
+
+# ---- title page
+TITLE_ID_STORE = "title-id"  # the id of the title shown (None on a not-found page)
+TITLE_HEADING = "title-heading"
+TITLE_FACTS = "title-facts"
+TITLE_NOT_FOUND = "title-not-found"
+TITLE_SCORE = "title-score"
+TITLE_RANKS = "title-ranks"
+TITLE_DISTRIBUTION = "title-distribution"
+TITLE_RECOMMEND_LINK = "title-recommend-link"
+TITLE_SIMILAR = "title-similar"
+TITLE_SIMILAR_POLL = "title-similar-poll"  # ticks while the recommender is being prepared
 
 # ---- queries panel
 # q1 longest title

@@ -23,7 +23,7 @@ from layouts import ids
 from layouts.figures import PLATFORM_COLORS, readable_on
 from layouts.header import page_header
 from layouts.state import catalog
-from layouts.tables import TYPE_NAMES, chart_data_details, csv_download_button, rows_table
+from layouts.tables import TYPE_NAMES, chart_data_details, csv_download_button, rows_table, title_link
 from layouts.urlstate import from_query_string, to_query_string
 
 DEFAULT_K, MIN_K, MAX_K = 10, 5, 30
@@ -345,7 +345,7 @@ def score_card(user_id: int, known_user: bool, row: dict, predicted: float, verd
         stars(predicted, "stars-lg"),
         html.Div(verdict, className=f"recommend-verdict mt-2 {verdict_class(predicted)}",
                  id=f"{ids.RECOMMEND_SCORE}-verdict"),
-        html.P([f"User {user_id} on ", html.Strong(title_case(row.get("title")))],
+        html.P([f"User {user_id} on ", html.Strong(title_link(row.get("id"), row.get("title")))],
                className="mb-1 mt-2"),
         html.Div(title_facts(row), className="mb-2"),
         html.Div([stars(mean, "stars-sm"), html.Span(f" {context}", className="small text-body-secondary")]),
@@ -432,7 +432,7 @@ def recs_table(frame: pd.DataFrame, order: str = DEFAULT_ORDER, new_user: bool =
         return hint("No titles left to recommend: this user has rated everything that matches.")
     rows = [html.Tr([
         html.Td(str(record["rank"]), className="text-end text-body-secondary"),
-        html.Td([html.Div(title_case(record["title"]), className="fw-semibold"),
+        html.Td([html.Div(title_link(record["id"], record["title"]), className="fw-semibold"),
                  html.Div(platform_and_year(record)),
                  html.Div(reason_text(record.get("reason")), className="recommend-reason d-md-none")]),
         html.Td([stars(record["predicted_rating"], "stars-sm"),
@@ -485,7 +485,7 @@ def similar_list(frame: pd.DataFrame) -> html.Div:
     for record in frame.to_dict("records"):
         similarity = max(0.0, min(1.0, float(record.get("similarity") or 0.0)))
         items.append(dbc.ListGroupItem([
-            html.Div([html.Span(title_case(record["title"]), className="fw-semibold me-2"),
+            html.Div([html.Span(title_link(record["id"], record["title"]), className="fw-semibold me-2"),
                       html.Span(f"{similarity:.0%}", className="small text-body-secondary",
                                 title="Similarity to the chosen title")],
                      className="d-flex justify-content-between"),

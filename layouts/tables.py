@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -24,6 +25,16 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def display_text(value: object) -> str:
     """Lower-case data text in title case for display ('kids' tv' -> "Kids' TV"); missing -> '—'."""
     return title_case(value, missing="—")
+
+
+def title_href(title_id: object) -> str:
+    """The address of a title's page: '/title?id=ns2544'."""
+    return "/title?" + urlencode({"id": str(title_id)})
+
+
+def title_link(title_id: object, title: object, class_name: str = "title-link") -> dcc.Link:
+    """A title's name (title case) linking to its page."""
+    return dcc.Link(display_text(title), href=title_href(title_id), className=class_name)
 
 
 def csv_download_button(button_id: str, download_id: str, label: str = "Download CSV",

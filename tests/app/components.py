@@ -30,10 +30,16 @@ def text_of(node) -> str:
 
 
 def wait_until(condition, timeout: float = 10, what: str = "condition"):
-    """Poll until condition() is truthy (browser tests); its value."""
+    """Poll until condition() is truthy (browser tests); its value (an element replaced by a redraw meanwhile: not
+    yet)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     end = time.time() + timeout
     while time.time() < end:
-        value = condition()
+        try:
+            value = condition()
+        except StaleElementReferenceException:
+            value = None
         if value:
             return value
         time.sleep(0.1)

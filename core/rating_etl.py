@@ -1,0 +1,412 @@
+"""The rating half of the ETL, out of core: the rating files are streamed into DuckDB, which runs the SQL of
+core.rating_sql under a memory cap ($STREAMING_ETL_MEMORY, default 400MB; what does not fit spills to a folder
+beside the output), a range of users at a time, and the results are streamed into parquet. Memory stays flat as
+the ratings grow: only the totals per title and per user (a row each) are held whole."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from core import rating_sql
+from core.errors import DataError
+from core.progress import Progress
+
+if TYPE_CHECKING:
+    from core.etl import QualityReport
+
+RATING_COLUMNS = ["userId", "rating", "timestamp", "movieId"]
+RAW_TYPES = {"userId": pa.int64(), "rating": pa.float64(), "timestamp": pa.float64(), "movieId": pa.string()}
+RAW_SCHEMA = pa.schema([("user_id", pa.int64()), ("rating", pa.float64()), ("ts", pa.float64()),
+                        ("code", pa.int32())])
+MEMORY_ENV = "STREAMING_ETL_MEMORY"
+DEFAULT_MEMORY = "400MB"  # DuckDB's cap; the process adds ~0.4 GB (Python, pandas, Arrow batches, writers)
+BLOCK_BYTES = 8 << 20  # CSV text per batch: ~280k rating rows
+RATING_ROW_GROUP = 2_000_000  # rows per row group of ratings.parquet
+SUMMARY_ROW_GROUP = 1 << 20  # pyarrow's default, as DataFrame.to_parquet wrote the summaries
+LAST_DAY = 47_482  # 2100-01-01, the end of the timestamps kept
+# Engine memory per usable row of a part (its window and sort, with the checked rows beside them): parts of ~4M
+# rows under the default cap, so the real data is cut in three and nothing of a part spills.
+BYTES_PER_PART_ROW = 100
+
+
+# ---------------------------------------------------------------------------------------------- reading
+def read_problem(path: Path, exc: Exception) -> DataError:
+    """A DataError naming the file and saying what pyarrow found wrong with it."""
+    message = _first_line(exc)
+    if "Empty CSV file" in message:
+        what = "file is empty"
+    elif missing := re.search(r"Column '(.+?)' in include_columns does not exist", message):
+        what = f"missing column {missing.group(1)}; expected {','.join(RATING_COLUMNS)}"
+    elif "conversion error" in message:
+        what = f"non-numeric value in a numeric column ({message})"
+    else:
+        what = f"not a readable CSV file ({message})"
+    return DataError(f"{path}: {what}")
+
+
+def _first_line(exc: Exception) -> str:
+    """First line of an exception message."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def file_batches(path: Path) -> Iterator[pa.RecordBatch]:
+    """One raw ratings file (plain or gzip CSV) as numeric batches, or a DataError naming the file."""
+    convert = pacsv.ConvertOptions(column_types=RAW_TYPES, include_columns=RATING_COLUMNS,
+                                   strings_can_be_null=True)
+    try:
+        with pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
+                            convert_options=convert) as reader:
+            yield from reader
+    except (OSError, pa.ArrowException) as exc:
+        raise read_problem(path, exc) from None
+
+
+def raw_batch(batch: pa.RecordBatch, title_ids: pa.Array) -> pa.RecordBatch:
+    """A batch as raw_ratings rows: NaN read as null, each movieId (trimmed, lower-cased) as its title's row."""
+    movie_ids = pc.utf8_lower(pc.utf8_trim_whitespace(batch.column("movieId")))
+    codes = pc.fill_null(pc.index_in(movie_ids, value_set=title_ids), -1)
+    codes = pc.if_else(pc.is_null(movie_ids), pa.scalar(None, pa.int32()), codes)
+    numbers = [pc.if_else(pc.is_nan(column), pa.scalar(None, pa.float64()), column)
+               for column in (batch.column("rating"), batch.column("timestamp"))]
+    return pa.record_batch([batch.column("userId"), *numbers, codes], schema=RAW_SCHEMA)
+
+
+class RatingStream:
+    """The rating files as one stream of raw_ratings batches, read by a few threads at once (pyarrow parses
+    without the GIL); a bounded queue keeps only a few batches in memory. A bad file stops the stream early and
+    `check` raises its DataError."""
+
+    def __init__(self, paths: list[Path], title_ids: pa.Array, progress: Progress, workers: int) -> None:
+        self.title_ids, self.progress = title_ids, progress
+        self.queue: queue.Queue = queue.Queue(maxsize=2 * workers)
+        self.stop = threading.Event()
+        self.errors: list[DataError] = []
+        self.threads = [threading.Thread(target=self._read, args=(paths[i::workers],), daemon=True)
+                        for i in range(workers)]
+
+    def reader(self) -> pa.RecordBatchReader:
+        """Start the reading threads; the batches as an Arrow stream."""
+        for thread in self.threads:
+            thread.start()
+        return pa.RecordBatchReader.from_batches(RAW_SCHEMA, self._batches())
+
+    def _read(self, paths: list[Path]) -> None:
+        """Thread body: read some files into the queue; always ends with a None."""
+        try:
+            for path in paths:
+                for batch in file_batches(path):
+                    if self.stop.is_set():
+                        return
+                    self.queue.put(raw_batch(batch, self.title_ids))
+                self.progress.advance(path.stat().st_size / 2**20)
+        except DataError as exc:
+            self.errors.append(exc)
+            self.stop.set()
+        finally:
+            self.queue.put(None)
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        """The batches the threads read, until each has finished (or one has failed)."""
+        finished = 0
+        while finished < len(self.threads):
+            batch = self.queue.get()
+            if batch is None:
+                finished += 1
+            elif not self.stop.is_set():
+                yield batch
+
+    def close(self) -> None:
+        """Stop the threads (emptying the queue so none waits on it)."""
+        self.stop.set()
+        while any(thread.is_alive() for thread in self.threads):
+            try:
+                self.queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+
+    def check(self) -> None:
+        """Raise the first reading error, if any."""
+        if self.errors:
+            raise self.errors[0]
+
+
+# ---------------------------------------------------------------------------------------------- the engine
+class DuckDbEngine:
+    """Runs core.rating_sql on DuckDB: each step materialised as a table, memory capped, spilling to disk."""
+
+    def __init__(self, spill_dir: Path, memory: str | None = None, threads: int | None = None) -> None:
+        import duckdb  # imported late: only a cold ETL run needs it
+
+        self.error = duckdb.Error
+        self.memory_bytes = memory_bytes(memory or os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY)
+        self.con = duckdb.connect(config={
+            "memory_limit": f"{self.memory_bytes // 2**20}MiB", "threads": threads or usable_cores(),
+            "temp_directory": str(spill_dir), "preserve_insertion_order": False})
+
+    def register(self, name: str, data: pa.Table | pa.RecordBatchReader) -> None:
+        """Make Arrow data (a table, or a stream read once) a named input."""
+        self.con.register(name, data)
+
+    def materialise(self, steps: dict[str, str], how: str = "create") -> None:
+        """Run steps into tables of their names: create them, replace them, or append to them."""
+        for name, sql in steps.items():
+            statement = {"create": f"CREATE TABLE {name} AS", "replace": f"CREATE OR REPLACE TABLE {name} AS",
+                         "append": f"INSERT INTO {name}"}[how]
+            self._run(f"{statement} {sql}")
+
+    def select_part(self, first: int, last: int) -> None:
+        """Point `part_rows` at the usable rows of the users from `first` to `last`."""
+        self._run(f"CREATE OR REPLACE VIEW part_rows AS {rating_sql.PART_ROWS.format(first=first, last=last)}")
+
+    def drop(self, *names: str) -> None:
+        """Free tables no later step needs."""
+        for name in names:
+            self._run(f"DROP TABLE {name}")
+
+    def rows(self, sql: str) -> list[tuple]:
+        """A small result as tuples."""
+        return self._run(sql).fetchall()
+
+    def table(self, sql: str) -> pa.Table:
+        """A result held whole (per-user or per-title totals)."""
+        try:
+            return self.con.sql(sql).to_arrow_table()
+        except self.error as exc:
+            raise engine_problem(exc) from None
+
+    def batches(self, sql: str, rows: int = 1 << 20) -> Iterator[pa.RecordBatch]:
+        """A result streamed as Arrow batches."""
+        try:
+            yield from self.con.sql(sql).to_arrow_reader(rows)
+        except self.error as exc:
+            raise engine_problem(exc) from None
+
+    def _run(self, sql: str):
+        try:
+            return self.con.execute(sql)
+        except self.error as exc:
+            raise engine_problem(exc) from None
+
+    def close(self) -> None:
+        """Release the connection (and its spill files)."""
+        self.con.close()
+
+
+def memory_bytes(text: str) -> int:
+    """'500MB', '1.5GB', '512MiB' -> bytes, or a DataError naming the setting."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(I?B)?\s*", text.upper())
+    if not match or float(match.group(1)) == 0:
+        raise DataError(f"{MEMORY_ENV}={text[:40]!r}: give an amount of memory such as 500MB or 2GB")
+    base = 1024 if match.group(3) == "IB" else 1000
+    return int(float(match.group(1)) * base ** " KMGT".index(match.group(2) or " "))
+
+
+def engine_problem(exc: Exception) -> DataError:
+    """A short message for a failure inside the engine (out of memory or disk, most likely)."""
+    return DataError(f"processing the ratings failed: {_first_line(exc)}")
+
+
+def usable_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def calendar() -> pa.Table:
+    """Days since 1970-01-01 up to 2100-01-01 and their month (months since 1970-01)."""
+    days = np.arange(LAST_DAY + 1)
+    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return pa.table({"day": pa.array(days, pa.int64()), "month": pa.array(months, pa.int32())})
+
+
+# ---------------------------------------------------------------------------------------------- the steps
+@dataclass(frozen=True)
+class DuplicateCounts:
+    """Rows kept, and how many were exact repeats or superseded by a later rating of the same title."""
+
+    kept: int = 0
+    exact: int = 0
+    superseded: int = 0
+
+    def __add__(self, other: DuplicateCounts) -> DuplicateCounts:
+        return DuplicateCounts(self.kept + other.kept, self.exact + other.exact, self.superseded + other.superseded)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A range of user ids and how many usable rows they have."""
+
+    first: int
+    last: int
+    rows: int
+
+
+def process_ratings(engine: DuckDbEngine, paths: list[Path], title_ids: pa.Array, segments: np.ndarray,
+                    report: QualityReport, progress: Progress, ratings_path: Path) -> None:
+    """Stream the rating files into the engine, check every row, de-duplicate part by part (writing the ratings
+    file as each part is done) and add up the parts' totals; `segments` is each title's segment number. The report
+    gets a line per problem found."""
+    engine.register("title_segments", pa.table({"code": pa.array(np.arange(len(title_ids)), pa.int32()),
+                                                "segment": pa.array(segments, pa.int32())}))
+    engine.register("calendar", calendar())
+    stream = RatingStream(paths, title_ids, progress, workers=min(len(paths), usable_cores()))
+    with progress.stage("reading ratings", total=sum(p.stat().st_size for p in paths) / 2**20, unit="MB"):
+        engine.register("raw_ratings", stream.reader())
+        try:
+            engine.materialise(rating_sql.BEFORE)
+        finally:
+            stream.close()
+        stream.check()
+    problems = dict(engine.rows(rating_sql.RESULTS["problem_counts"]))
+    report.add("ratings", "rows read", sum(problems.values()))
+    for bit, what in rating_sql.PROBLEMS.items():
+        report.add("ratings", what, sum(n for bits, n in problems.items() if bits & bit))
+    if not problems.get(0):
+        raise DataError(f"{paths[0].parent}: no usable rating in the ratings files")
+    parts = plan_parts(engine, problems[0])
+    with progress.stage("cleaning ratings", total=len(parts), unit="parts"):
+        duplicates = clean_parts(engine, parts, title_ids, ratings_path, progress)
+    report.add("ratings", "exact duplicate row: excluded", duplicates.exact)
+    report.add("ratings", "same user and title rated again: earlier rating excluded", duplicates.superseded)
+
+
+def summarise(engine: DuckDbEngine) -> None:
+    """Turn the parts' totals into totals per user, title, segment and month (the checked rows are dropped)."""
+    engine.drop("latest", *rating_sql.BEFORE)
+    engine.materialise(rating_sql.AFTER)
+
+
+def plan_parts(engine: DuckDbEngine, usable: int) -> list[Part]:
+    """Ranges of user ids whose usable rows fit the engine's memory a part at a time (one part if all do)."""
+    per_part = max(1, engine.memory_bytes // BYTES_PER_PART_ROW)
+    if usable <= per_part:
+        return [Part(1, 2**31 - 1, usable)]
+    per_part = -(-usable // -(-usable // per_part))  # as many parts as needed, of even size
+    users = engine.table(rating_sql.RESULTS["user_rows_read"])
+    ids, ends = users["user_id"].to_numpy(), np.cumsum(users["n_rows"].to_numpy())
+    # A part ends at the last user whose rows still fit; a user with more rows than a part gets one alone.
+    lasts = np.unique(np.r_[np.searchsorted(ends, np.arange(per_part, ends[-1], per_part), side="right") - 1,
+                            len(ids) - 1])
+    lasts = lasts[lasts >= 0]
+    firsts = np.r_[0, lasts[:-1] + 1]
+    return [Part(int(ids[a]), int(ids[b]), int(ends[b] - (ends[a - 1] if a else 0))) for a, b in zip(firsts, lasts)]
+
+
+def clean_parts(engine: DuckDbEngine, parts: list[Part], title_ids: pa.Array, ratings_path: Path,
+                progress: Progress) -> DuplicateCounts:
+    """For each part: keep the latest rating per user and title, append it to the ratings file (parts come in
+    user order, so the file stays sorted) and add the part's totals."""
+    duplicates = DuplicateCounts()
+    with RowGroupWriter(ratings_path, RATING_ROW_GROUP, "zstd", lambda table: ratings_table(table, title_ids)) as out:
+        for number, part in enumerate(parts):
+            engine.select_part(part.first, part.last)
+            engine.materialise(rating_sql.PER_PART, "replace")
+            kept, distinct = (int(n or 0) for n in engine.rows(rating_sql.RESULTS["duplicate_counts"])[0])
+            duplicates += DuplicateCounts(kept, part.rows - distinct, distinct - kept)
+            out.add(engine.batches(rating_sql.RESULTS["ratings"]))
+            engine.materialise(rating_sql.PART_TOTALS, "append" if number else "create")
+            progress.advance()
+    return duplicates
+
+
+# ---------------------------------------------------------------------------------------------- results
+class RowGroupWriter:
+    """A parquet file written from a stream of batches in row groups of a fixed size, each group converted by
+    `convert` (Arrow table -> Arrow table) before it is written; the file's schema is the first group's."""
+
+    def __init__(self, path: Path, rows: int, compression: str, convert: Callable[[pa.Table], pa.Table]) -> None:
+        self.path, self.rows, self.compression, self.convert = path, rows, compression, convert
+        self.held: list[pa.RecordBatch] = []
+        self.size = 0
+        self.writer: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> RowGroupWriter:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        try:
+            if kind is None and self.size:
+                self._write(pa.Table.from_batches(self.held))
+        finally:
+            if self.writer is not None:
+                self.writer.close()
+
+    def add(self, batches: Iterable[pa.RecordBatch]) -> None:
+        """Hold batches; write every full row group."""
+        for batch in batches:
+            self.held.append(batch)
+            self.size += batch.num_rows
+            while self.size >= self.rows:
+                table = pa.Table.from_batches(self.held)
+                self._write(table.slice(0, self.rows))
+                rest = table.slice(self.rows)
+                self.held, self.size = rest.to_batches(), rest.num_rows
+
+    def _write(self, table: pa.Table) -> None:
+        converted = self.convert(table.combine_chunks())
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, converted.schema, compression=self.compression)
+        self.writer.write_table(converted.cast(self.writer.schema), row_group_size=self.rows)
+
+
+def ratings_table(table: pa.Table, title_ids: pa.Array) -> pa.Table:
+    """Rows of the ratings result as ratings.parquet holds them: user_id, id (a dictionary of every title id),
+    rating, timestamp, date (YYYY-MM-DD)."""
+    seconds = table.column("ts")
+    dates = pc.cast(pc.cast(seconds.cast(pa.timestamp("s")), pa.date32()), pa.string())
+    ids = pa.DictionaryArray.from_arrays(table.column("code").combine_chunks(), title_ids)
+    return pa.table({"user_id": table.column("user_id"), "id": ids, "rating": table.column("rating"),
+                     "timestamp": seconds, "date": dates})
+
+
+def title_totals(engine: DuckDbEngine, n_titles: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ratings per title and their sum, by catalogue row."""
+    table = engine.table(rating_sql.RESULTS["title_totals"])
+    codes = table["code"].to_numpy()
+    counts, sums = np.zeros(n_titles, np.int64), np.zeros(n_titles)
+    counts[codes], sums[codes] = table["n_ratings"].to_numpy(), table["rating_sum"].to_numpy()
+    return counts, sums
+
+
+def users_frame(engine: DuckDbEngine) -> pd.DataFrame:
+    """users.parquet: user_id, n_ratings, mean_rating; sorted by user_id."""
+    table = engine.table(rating_sql.RESULTS["users"])
+    counts = table["n_ratings"].to_numpy()
+    return pd.DataFrame({"user_id": table["user_id"].to_numpy().astype(np.int32),
+                         "n_ratings": counts.astype(np.int32),
+                         "mean_rating": (table["rating_sum"].to_numpy() / counts).astype(np.float32)})
+
+
+def write_segment_counts(engine: DuckDbEngine, name: str, segments: pd.DataFrame, columns: list[str],
+                         path: Path) -> None:
+    """user_segments.parquet or activity.parquet: the per-segment counts with each segment's platform, type and
+    release year (`segments`: a row per segment number), as DataFrame.to_parquet wrote them (same dtypes, row
+    groups, compression)."""
+    def convert(table: pa.Table) -> pa.Table:
+        numbers = table.column("segment").to_numpy()
+        frame = {column: segments[column].array.take(numbers) for column in segments.columns}
+        for column in ("user_row", "n_ratings", "rating_sum"):
+            if column in table.column_names:
+                frame[column] = table.column(column).to_numpy().astype(np.float64 if column == "rating_sum"
+                                                                      else np.int32)
+        if "month" in table.column_names:  # months since 1970-01 -> 'YYYY-MM'
+            frame["month"] = table.column("month").to_numpy().astype("datetime64[M]").astype(str)
+        return pa.Table.from_pandas(pd.DataFrame(frame)[columns], preserve_index=False)
+
+    with RowGroupWriter(path, SUMMARY_ROW_GROUP, "snappy", convert) as out:
+        out.add(engine.batches(rating_sql.RESULTS[name]))
