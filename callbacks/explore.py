@@ -72,16 +72,14 @@ class ExploreView:
 
 
 class Selected:
-    """The titles the filters keep, and (computed once, when a chart needs them) their raters' rating counts."""
+    """The titles the filters keep, and (computed once, when a chart needs them) their raters' rating counts and
+    the ratings they got per month."""
 
     def __init__(self, cat: Catalog, filters: eda.Filters, titles: eda.Selection | None = None):
         self.cat, self.filters = cat, filters
         self.titles = titles if titles is not None else eda.select(cat.titles, filters)
-
-    @cached_property
-    def ratings(self) -> title_ratings.TitleRatings | None:
-        """Who rated which title, when a genre filter cuts across the per-segment sums (else None)."""
-        return title_ratings.for_catalog(self.cat) if self.filters.genres else None
+        # a genre filter cuts across the rating segments: its counts come from the per-title ratings
+        self.ratings = title_ratings.for_catalog(cat) if filters.genres else None
 
     @cached_property
     def user_counts(self) -> np.ndarray:
@@ -90,7 +88,7 @@ class Selected:
 
     @cached_property
     def activity(self) -> eda.Table:
-        """Ratings per month of the kept titles."""
+        """Ratings of the kept titles per month and platform."""
         return eda.kept_rating_activity(self.titles, self.filters, self.cat.activity, self.ratings)
 
 
@@ -349,8 +347,8 @@ def update_chart_tables(platforms, content_type, years, genres, *clicks):
     if not open_charts and ctx.triggered_id not in ids.EXPLORE_CHART_TABLE_TOGGLES.values():
         raise PreventUpdate
     try:
-        filled = (chart_tables_view(catalog(), platforms, content_type, years, open_charts, genres) if open_charts
-                  else {})
+        filled = chart_tables_view(catalog(), platforms, content_type, years, open_charts,
+                                   genres) if open_charts else {}
     except Exception:  # noqa: BLE001
         logger.exception("explore: chart tables failed")
         filled = {chart: html.P(FAILED, className="p-2 text-danger") for chart in open_charts}

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date
 
 from core.eda import AUDIENCES, Table
-from layouts.explore_charts import (AUDIENCE_LABELS, NO_MATCH, TYPE_LABELS, is_empty, label, name_text,
-                                    platform_order)
+from layouts.explore_charts import (AUDIENCE_LABELS, NO_MATCH, TYPE_LABELS, genre_text, is_empty, label,
+                                    name_text, platform_order)
 
 
 def listing(parts: list[str]) -> str:
@@ -107,7 +107,7 @@ def genres_summary(table: Table) -> str:
     parts = []
     for platform, platform_rows in by_platform(table).items():
         top = max(platform_rows, key=lambda row: row["share"])  # first of ties: the more common genre overall
-        parts.append(f"{label(platform)} {name_text(top['genre'])} ({top['share']:.0f}%)")
+        parts.append(f"{label(platform)} {genre_text(top['genre'])} ({top['share']:.0f}%)")
     return f"Most common genre per platform (share of its titles): {listing(parts)}."
 
 

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dash import dcc, html
 
 from core.eda import AUDIENCES, Table
-from layouts.explore_charts import AUDIENCE_LABELS, TYPE_LABELS, is_empty, label, name_text, platform_order
+from layouts.explore_charts import (AUDIENCE_LABELS, TYPE_LABELS, genre_text, is_empty, label, name_text,
+                                    platform_order)
 from layouts.explore_summaries import month_name, rows
 from layouts.tables import rows_table
 
@@ -89,7 +90,7 @@ def genres_table(table: Table) -> dcc.Markdown | html.P:
     """Titles per top genre and platform (share of the platform)."""
     if is_empty(table):
         return empty_note("No titles match these filters.")
-    headers, body = pivot(table, "genre", lambda r: count_share(r["titles"], r["share"]), names=name_text,
+    headers, body = pivot(table, "genre", lambda r: count_share(r["titles"], r["share"]), names=genre_text,
                           first="Genre")
     return rows_table(headers, body, "Titles per genre and platform (share of the platform's titles)")
 

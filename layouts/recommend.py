@@ -23,8 +23,7 @@ from layouts import ids
 from layouts.figures import PLATFORM_COLORS, readable_on
 from layouts.header import page_header
 from layouts.state import catalog
-from layouts.tables import (TYPE_NAMES, chart_data_details, csv_download_button, rows_table,
-                            title_link)
+from layouts.tables import TYPE_NAMES, chart_data_details, csv_download_button, rows_table, title_link
 from layouts.urlstate import from_query_string, to_query_string
 
 DEFAULT_K, MIN_K, MAX_K = 10, 5, 30

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 
-from selenium.common.exceptions import StaleElementReferenceException
-
 
 def find(node, component_id):
     """The component with this id in a layout tree (or None)."""
@@ -34,6 +32,8 @@ def text_of(node) -> str:
 def wait_until(condition, timeout: float = 10, what: str = "condition"):
     """Poll until condition() is truthy (browser tests); its value (an element replaced by a redraw meanwhile: not
     yet)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     end = time.time() + timeout
     while time.time() < end:
         try:

@@ -99,6 +99,21 @@ def test_tables_hold_the_numbers_the_figures_draw(data, bounds, platforms, kind,
         assert number(row[-1]) == sum(number(cell) for cell in row[1:-1])  # "All shown" is the row's total
 
 
+def test_tables_and_summaries_follow_the_genre_filter(data, bounds):
+    genre = eda.genre_names(data.titles)[0]
+    view = cb.explore_view(data, list(PLATFORMS), "all", list(bounds), "light", genres=[genre])
+    tables = cb.chart_tables_view(data, list(PLATFORMS), "all", list(bounds),
+                                  [ids.EXPLORE_CHART_ACTIVITY, ids.EXPLORE_CHART_USERS], [genre])
+    ratings = headline_number(view, ids.EXPLORE_KPI_RATINGS)
+    assert 0 < ratings < headline_number(cb.explore_view(data, list(PLATFORMS), "all", list(bounds), "light"),
+                                         ids.EXPLORE_KPI_RATINGS)
+    activity = rows_of(tables[ids.EXPLORE_CHART_ACTIVITY])
+    assert sum(number(cell) for row in activity[1:] for cell in row[1:]) == ratings
+    assert f"{ratings:,} ratings" in view.summaries[ids.EXPLORE_CHART_ACTIVITY]
+    users = rows_of(tables[ids.EXPLORE_CHART_USERS])
+    assert sum(number(row[1]) for row in users[1:]) == headline_number(view, ids.EXPLORE_KPI_USERS)
+
+
 @pytest.mark.parametrize("platforms, kind, years", SETTINGS)
 def test_summaries_are_one_sentence_with_the_figures_numbers(data, bounds, platforms, kind, years):
     years = settings_years(years, bounds)

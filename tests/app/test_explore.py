@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import io
 import json
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
