@@ -23,6 +23,8 @@ PAGES = (
     ("/queries", f"#{ids.QUERIES_ACTOR_ANSWER} .queries-answer-text"),
     ("/recommend", f"#{ids.RECOMMEND_EMPTY} a"),
     ("/recommend?user={user}&title={title}", f"#{ids.RECOMMEND_RECS_TABLE} tbody tr"),
+    ("/title?id={title}", f"#{ids.TITLE_SIMILAR} a"),
+    ("/title?id=zz0", f"#{ids.TITLE_NOT_FOUND}"),
 )
 
 
