@@ -108,6 +108,9 @@ def test_keyboard_alone_drives_the_explore_filters_and_reaches_a_chart_table(das
     low, high = year_bounds(data.titles)
     dash_duo.start_server(app)
     open_page(dash_duo, *PAGES[0])
+    # assets/a11y.js names the slider's number boxes and thumbs once Dash has drawn them: wait for it (a busy
+    # machine draws late)
+    wait_until(lambda: len(dash_duo.find_elements("[aria-label='Release years, from']")) >= 2, 20, "slider names")
     # every filter is a named tab stop, in reading order
     seen = tab_to(dash_duo, lambda f: f["id"] == ids.EXPLORE_RESET)
     names = [f["name"] for f in seen]
