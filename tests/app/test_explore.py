@@ -528,6 +528,9 @@ def tick_texts(dash_duo, chart: str, axis: str) -> list[str]:
     return [tick.text for tick in dash_duo.find_elements(f"#{chart} .{axis}tick text")]
 
 
+SLOW = 30  # seconds a step of the click-to-filter test may take on a machine loaded by other jobs
+
+
 def settled(dash_duo) -> bool:
     """No Dash callback is pending (components being updated carry data-dash-is-loading)."""
     return not dash_duo.driver.execute_script(
@@ -539,7 +542,7 @@ def click_until(dash_duo, click, done, what: str, tries: int = 3) -> None:
     chart redrawn under the pointer swallows a click, so a click that left the URL as it was is tried again (one
     that changed it is never repeated: that would add a history entry)."""
     for attempt in range(tries):
-        wait_until(lambda: settled(dash_duo), 15, "callbacks to settle")
+        wait_until(lambda: settled(dash_duo), SLOW, "callbacks to settle")
         time.sleep(0.5)  # Plotly draws after the callback's answer
         before = dash_duo.driver.current_url
         try:
@@ -566,18 +569,18 @@ def test_browser_click_to_filter_back_and_title_pages(dash_duo, app, data, bound
     from core.genres import slug
 
     dash_duo.start_server(app)
-    wait_until(lambda: dash_duo.find_elements(f"#{ids.EXPLORE_CHART_TYPES} .bars .point path"), 20, "bars")
+    wait_until(lambda: dash_duo.find_elements(f"#{ids.EXPLORE_CHART_TYPES} .bars .point path"), SLOW, "bars")
 
     # 1. a platform's bar in the types chart: only that platform, in the URL and the headline
     click_until(dash_duo, lambda: click_at(dash_duo, nearest_bar(dash_duo, ids.EXPLORE_CHART_TYPES, "Netflix")),
                 lambda: query_of(dash_duo) == {"platforms": "netflix"}, "?platforms=netflix")
-    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{count(data, ['netflix']):,}", timeout=10)
+    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{count(data, ['netflix']):,}", timeout=SLOW)
     assert checked_platforms(dash_duo) == ["netflix"]
 
     # 2. a genre cell of the heatmap (redrawn for Netflix alone): that genre joins the filters
     shown = [charts.genre_text(g) for g in dict.fromkeys(eda.top_genres(eda.select(data.titles, eda.Filters(
         ("netflix",))))["genre"])]
-    wait_until(lambda: sorted(tick_texts(dash_duo, ids.EXPLORE_CHART_GENRES, "y")) == sorted(shown), 10,
+    wait_until(lambda: sorted(tick_texts(dash_duo, ids.EXPLORE_CHART_GENRES, "y")) == sorted(shown), SLOW,
                "the heatmap redrawn for Netflix")
     genre = shown[len(shown) // 2]
 
@@ -596,7 +599,7 @@ def test_browser_click_to_filter_back_and_title_pages(dash_duo, app, data, bound
     wanted = {"platforms": "netflix", "genres": slug(genre)}
     click_until(dash_duo, click_genre, lambda: query_of(dash_duo) == wanted, f"heatmap click: ?genres={slug(genre)}")
     kept = eda.filter_titles(data.titles, eda.Filters(("netflix",), genres=(genre.lower(),)))
-    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{len(kept):,}", timeout=10)
+    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{len(kept):,}", timeout=SLOW)
     assert dash_duo.find_element(f"#{ids.EXPLORE_GENRES}").text.splitlines()[0] == genre
 
     # 3. a year in the releases chart (one hover label for all lines: any point of the plot names a year)
@@ -605,32 +608,32 @@ def test_browser_click_to_filter_back_and_title_pages(dash_duo, app, data, bound
     year = query_of(dash_duo)["years"].split("-")
     assert year[0] == year[1] and bounds[0] <= int(year[0]) <= bounds[1]
     inputs = dash_duo.find_elements(f"#{ids.EXPLORE_YEARS} input")
-    wait_until(lambda: [box.get_attribute("value") for box in inputs[:2]] == year, 10, "the year slider")
+    wait_until(lambda: [box.get_attribute("value") for box in inputs[:2]] == year, SLOW, "the year slider")
 
     # 4. back undoes each click in turn
     dash_duo.driver.back()
-    wait_until(lambda: query_of(dash_duo) == wanted, 10, "back: the year gone")
-    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{len(kept):,}", timeout=10)
+    wait_until(lambda: query_of(dash_duo) == wanted, SLOW, "back: the year gone")
+    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{len(kept):,}", timeout=SLOW)
     dash_duo.driver.back()
-    wait_until(lambda: query_of(dash_duo) == {"platforms": "netflix"}, 10, "back: the genre gone")
-    wait_until(lambda: not dash_duo.find_element(f"#{ids.EXPLORE_GENRES}").text.startswith(genre), 10, "no genre")
+    wait_until(lambda: query_of(dash_duo) == {"platforms": "netflix"}, SLOW, "back: the genre gone")
+    wait_until(lambda: not dash_duo.find_element(f"#{ids.EXPLORE_GENRES}").text.startswith(genre), SLOW, "no genre")
     dash_duo.driver.back()
-    wait_until(lambda: query_of(dash_duo) == {} and checked_platforms(dash_duo) == sorted(PLATFORMS), 10,
+    wait_until(lambda: query_of(dash_duo) == {} and checked_platforms(dash_duo) == sorted(PLATFORMS), SLOW,
                "back: every platform")
 
     # 5. a title of the top-titles table opens its page, which links to Recommend with it chosen
-    wait_until(lambda: settled(dash_duo), 15, "callbacks to settle")
+    wait_until(lambda: settled(dash_duo), SLOW, "callbacks to settle")
     link = dash_duo.find_elements(f"#{ids.EXPLORE_TOP_TABLE} tbody tr a.title-link")[0]
     name, target = link.text, urlparse(link.get_attribute("href"))
     click_until(dash_duo, lambda: click_at(dash_duo, dash_duo.find_elements(
         f"#{ids.EXPLORE_TOP_TABLE} tbody tr a.title-link")[0]), lambda: "/title" in dash_duo.driver.current_url,
         "the title page")
-    dash_duo.wait_for_text_to_equal(f"#{ids.TITLE_HEADING}", name, timeout=10)
+    dash_duo.wait_for_text_to_equal(f"#{ids.TITLE_HEADING}", name, timeout=SLOW)
     title_id = target.query.split("=", 1)[1]
     assert urlparse(dash_duo.driver.current_url).query == f"id={title_id}"
     assert dash_duo.find_element(f"#{ids.TITLE_RECOMMEND_LINK}").get_attribute("href").endswith(
         f"/recommend?title={title_id}")
-    wait_until(lambda: dash_duo.find_elements(f"#{ids.TITLE_DISTRIBUTION} .bars"), 10, "the rating chart")
+    wait_until(lambda: dash_duo.find_elements(f"#{ids.TITLE_DISTRIBUTION} .bars"), SLOW, "the rating chart")
 
     # 6. the navigation search finds genres by any of their labels: choosing one opens Explore filtered by it
     from callbacks import title as title_callbacks
@@ -639,11 +642,11 @@ def test_browser_click_to_filter_back_and_title_pages(dash_duo, app, data, bound
     dash_duo.wait_for_element(".dash-dropdown-search", timeout=5).send_keys("documentaries")
     served = [option["label"] for option in title_callbacks.search_options(data, "documentaries")]
     shown = lambda: [o.text for o in dash_duo.find_elements("[role=option]")]  # noqa: E731
-    wait_until(lambda: shown() == served, 10, "the server's answer to the whole word")  # not an earlier keystroke's
+    wait_until(lambda: shown() == served, SLOW, "the server's answer to the whole word")  # not an earlier keystroke's
     assert served[0] == "Genre: Documentary (in Explore)"
     dash_duo.find_elements("[role=option]")[0].click()
-    wait_until(lambda: query_of(dash_duo) == {"genres": "documentary"}, 20, "Explore filtered by the genre")
+    wait_until(lambda: query_of(dash_duo) == {"genres": "documentary"}, SLOW, "Explore filtered by the genre")
     assert urlparse(dash_duo.driver.current_url).path == "/"
     documentaries = eda.filter_titles(data.titles, eda.Filters(genres=("documentary",)))
-    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{len(documentaries):,}", timeout=10)
+    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_KPI_TITLES}", f"{len(documentaries):,}", timeout=SLOW)
     assert dash_duo.get_logs() == []
