@@ -435,15 +435,26 @@ def build_version(raw_dir: Path, out_dir: Path, title_files: dict[str, Path], ra
     """Run the ETL into a fresh version folder and publish it."""
     progress = progress or Progress()
     report = QualityReport()
-    with progress.stage("reading titles", total=len(title_files), unit="files"):
-        titles = load_titles(title_files, report, progress)
+    # The rating files start parsing now, on the other core, while the titles are cleaned.
+    stream = rating_etl.RatingStream(rating_files, progress, workers=min(len(rating_files), rating_etl.usable_cores()))
+    try:
+        with progress.stage("reading titles", total=len(title_files), unit="files"):
+            titles = load_titles(title_files, report, progress)
+        return build_outputs(raw_dir, out_dir, titles, stream, fp, report, progress, started)
+    finally:
+        stream.close()
+
+
+def build_outputs(raw_dir: Path, out_dir: Path, titles: pd.DataFrame, stream: rating_etl.RatingStream, fp: str,
+                  report: QualityReport, progress: Progress, started: float) -> EtlResult:
+    """Process the ratings and write every output into a fresh version folder; publish it."""
     tmp_dir = out_dir / f".tmp-{uuid.uuid4().hex}"
     spill_dir = tmp_dir.with_name(tmp_dir.name + "-spill")  # the engine's overflow; a .tmp-* name like the rest
     engine = rating_etl.DuckDbEngine(spill_dir)
     try:
         tmp_dir.mkdir(parents=True)
         title_ids = pa.array(titles["id"].to_numpy(), pa.string())
-        rating_etl.process_ratings(engine, rating_files, title_ids, title_segments(titles)[0], report, progress,
+        rating_etl.process_ratings(engine, stream, title_ids, title_segments(titles)[0], report, progress,
                                    tmp_dir / "ratings.parquet")
         with progress.stage("summarising"):
             rating_etl.summarise(engine)
