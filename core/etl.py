@@ -436,7 +436,8 @@ def build_version(raw_dir: Path, out_dir: Path, title_files: dict[str, Path], ra
     progress = progress or Progress()
     report = QualityReport()
     # The rating files start parsing now, on the other core, while the titles are cleaned.
-    stream = rating_etl.RatingStream(rating_files, progress, workers=min(len(rating_files), rating_etl.usable_cores()))
+    workers = min(len(rating_files), rating_etl.usable_cores())
+    stream = rating_etl.RatingStream(rating_files, progress, workers)
     try:
         with progress.stage("reading titles", total=len(title_files), unit="files"):
             titles = load_titles(title_files, report, progress)

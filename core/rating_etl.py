@@ -36,7 +36,7 @@ RAW_SCHEMA = pa.schema([("user_id", pa.int64()), ("rating", pa.float64()), ("ts"
 MEMORY_ENV = "STREAMING_ETL_MEMORY"
 DEFAULT_MEMORY = "400MB"  # DuckDB's cap; the process adds ~0.4 GB (Python, pandas, Arrow batches, writers)
 BLOCK_BYTES = 8 << 20  # CSV text per batch: ~280k rating rows
-PARSED_AHEAD = 16  # batches parsed before the titles are ready: ~4.5M rows, ~1.5 s of parsing on two cores
+PARSED_AHEAD = 8  # batches parsed before the titles are ready (~2M rows, ~80 MB): memory bounded, not the data
 RATING_ROW_GROUP = 2_000_000  # rows per row group of ratings.parquet
 SUMMARY_ROW_GROUP = 1 << 20  # pyarrow's default, as DataFrame.to_parquet wrote the summaries
 LAST_DAY = 47_482  # 2100-01-01, the end of the timestamps kept
@@ -95,12 +95,12 @@ def nan_as_null(column: pa.Array) -> pa.Array:
 class RatingStream:
     """The rating files as one stream of raw_ratings batches, parsed by a few threads at once (pyarrow parses
     without the GIL). The threads start before the titles are known: they parse ahead into a bounded queue while
-    the titles are cleaned, and each batch gets its title codes as it is taken. A bad file stops the stream early
-    and `check` raises its DataError."""
+    the titles are cleaned; once the titles are known the threads also look up the title codes (the batches parsed
+    before get theirs as they are taken). A bad file stops the stream early and `check` raises its DataError."""
 
     def __init__(self, paths: list[Path], progress: Progress, workers: int) -> None:
         self.paths, self.progress = paths, progress
-        # Batches parsed ahead (~10 MB each): enough to cover the titles' cleaning, a bound on memory.
+        self.title_ids: pa.Array | None = None
         self.queue: queue.Queue = queue.Queue(maxsize=PARSED_AHEAD)
         self.stop = threading.Event()
         self.errors: list[DataError] = []
@@ -111,6 +111,7 @@ class RatingStream:
 
     def reader(self, title_ids: pa.Array) -> pa.RecordBatchReader:
         """The batches as an Arrow stream of raw_ratings rows, their movieIds looked up in `title_ids`."""
+        self.title_ids = title_ids
         return pa.RecordBatchReader.from_batches(RAW_SCHEMA, self._batches(title_ids))
 
     def _read(self, paths: list[Path]) -> None:
@@ -120,7 +121,8 @@ class RatingStream:
                 for batch in file_batches(path):
                     if self.stop.is_set():
                         return
-                    self.queue.put(batch)
+                    title_ids = self.title_ids
+                    self.queue.put(batch if title_ids is None else raw_batch(batch, title_ids))
                 self.queue.put(path.stat().st_size / 2**20)
         except DataError as exc:
             self.errors.append(exc)
@@ -138,7 +140,7 @@ class RatingStream:
             elif isinstance(item, float):
                 self.progress.advance(item)
             elif not self.stop.is_set():
-                yield raw_batch(item, title_ids)
+                yield item if item.schema.equals(RAW_SCHEMA) else raw_batch(item, title_ids)
 
     def close(self) -> None:
         """Stop the threads (emptying the queue so none waits on it)."""
