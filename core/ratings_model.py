@@ -1,4 +1,5 @@
-"""Rating models fitted with vectorised numpy: regularised biases, per-user ridge tastes, ALS latent factors."""
+"""Rating models fitted with vectorised numpy: regularised biases, per-user ridge tastes, ALS latent factors, each
+user's parts shrunk towards what the titles they chose to rate predict (implicit feedback, as in SVD++)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 # Elements of one gathered (users, ratings, dims) chunk: bounds the working memory of a solve step (~32 MB each).
@@ -107,17 +109,64 @@ def row_dots(left: np.ndarray, right: np.ndarray, left_rows: np.ndarray, right_r
     return out
 
 
+def rated_means(data: IndexedRatings, n_items: int) -> sp.csr_matrix:
+    """(users, titles) matrix whose row u averages over the titles u rated: `rated_means @ V` is each user's mean
+    of the title vectors V."""
+    counts = np.bincount(data.user, minlength=len(data.user_ids)).astype(np.float32)
+    weights = 1 / np.maximum(counts, 1)[data.user]
+    return sp.csr_matrix((weights, (data.user, data.item)), shape=(len(data.user_ids), n_items), dtype=np.float32)
+
+
+def implicit_context(means: sp.csr_matrix, features: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """What a user's choice of titles says, as a row per user: mean title features (centred), log activity, 1."""
+    profile = np.asarray(means @ features[:, :-1])  # the features' last column is a constant
+    weights = np.maximum(counts, 1)
+    activity = np.log(weights) - np.log(weights).mean()
+    centre = weights @ profile / weights.sum()
+    return np.hstack([profile - centre, activity[:, None], np.ones((len(counts), 1))]).astype(np.float32)
+
+
+def prior_map(context: np.ndarray, targets: np.ndarray, counts: np.ndarray, ridge: float = 1.0) -> np.ndarray:
+    """Ridge regression of per-user vectors on their implicit context, weighted by rating count (busy users'
+    vectors are the best estimated): the map from a user's choices to a prior for their vector."""
+    weighted = context * counts[:, None].astype(np.float32)
+    gram = context.T @ weighted + ridge * np.eye(context.shape[1], dtype=np.float32)
+    return np.linalg.solve(gram.astype(np.float64), (weighted.T @ targets).astype(np.float64)).astype(np.float32)
+
+
+def fit_tastes(users: RowBlocks, features: np.ndarray, residual: np.ndarray, context: np.ndarray, reg: float,
+               rounds: int, start_map: np.ndarray | None, step: Callable[[], None]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-user ridge tastes over the title features, shrunk towards context @ map, the map relearned from the
+    tastes each of `rounds` times (empirical Bayes); the first solve is shrunk towards `start_map`'s prior (from
+    an earlier fit) if given, else towards zero."""
+    taste_map, taste = start_map, None
+    for round_ in range(rounds + 1):
+        if round_:
+            taste_map = prior_map(context, taste, users.counts)
+        taste = users.solve(features, residual, reg, None if taste_map is None else context @ taste_map)
+        step()
+    return taste, taste_map
+
+
 def als(users: RowBlocks, items: RowBlocks, residual: np.ndarray, dims: int, reg: float, iterations: int,
         seed: int, on_iteration: Callable[[], None] | None = None,
-        start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        start: tuple[np.ndarray, np.ndarray] | None = None, means: sp.csr_matrix | None = None,
+        context: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Latent user and title factors of a residual by alternating least squares (closed-form batched solves),
-    from random title factors or from `start` (title factors of an earlier fit)."""
+    from random title factors or from `start` (user and title factors of an earlier fit). With `means` and `context`
+    each user's factors are shrunk towards a prior learned from their context and the mean factors of the titles
+    they rated (from the second round on, when there are user factors to learn it from)."""
     rng = np.random.default_rng(seed)
-    item_factors = (rng.standard_normal((len(items.counts), dims)) * 0.1).astype(np.float32) if start is None \
-        else start.astype(np.float32)
-    user_factors = np.zeros((len(users.counts), dims), np.float32)
+    if start is None:
+        user_factors, item_factors = None, (rng.standard_normal((len(items.counts), dims)) * 0.1).astype(np.float32)
+    else:
+        user_factors, item_factors = start
     for _ in range(iterations):
-        user_factors = users.solve(item_factors, residual, reg)
+        prior = None
+        if means is not None and user_factors is not None:
+            inputs = np.hstack([context, np.asarray(means @ item_factors)])
+            prior = inputs @ prior_map(inputs, user_factors, users.counts)
+        user_factors = users.solve(item_factors, residual, reg, prior)
         item_factors = items.solve(user_factors, residual, reg)
         if on_iteration is not None:
             on_iteration()
@@ -137,34 +186,58 @@ def subset(data: IndexedRatings, mask: np.ndarray) -> IndexedRatings:
 @dataclass
 class RatingParts:
     """The parts of the rating model fitted on some ratings: biases, per-user tastes over the title features and
-    latent factors of what is left (each fitted on the residual of the biases)."""
+    latent factors (each fitted on the residual of the biases, the users' parts shrunk towards what their choice
+    of titles predicts)."""
 
     mean: float
     user_bias: np.ndarray
     item_bias: np.ndarray
     taste: np.ndarray
+    taste_map: np.ndarray  # implicit context -> prior taste, reused by the refit on all ratings
     user_factors: np.ndarray
     item_factors: np.ndarray
-    user_blocks: RowBlocks | None  # None once freed (the recommender keeps only the first fit's title factors)
+    user_blocks: RowBlocks | None  # None once freed (a refit reuses only the factors and the taste map)
     item_blocks: RowBlocks | None
+
+    @staticmethod
+    def steps(params, warm: bool) -> int:
+        """How many times `fit` calls `step` (for a progress bar)."""
+        rounds = params.refit_iterations if warm else params.iterations
+        return 1 + (1 if warm else params.prior_rounds + 1) + rounds
 
     @classmethod
     def fit(cls, data: IndexedRatings, features: np.ndarray, params, step: Callable[[], None],
             warm: RatingParts | None = None) -> RatingParts:
         """Fit every part (params: the recommender's Params): params.iterations ALS rounds, or with `warm`
-        params.refit_iterations rounds from its title factors. `step` is called after each part and round."""
+        params.refit_iterations rounds from its title factors and its taste prior. `step` is called after each
+        solve."""
+        # One BLAS thread: the solves spread their chunks over the cores themselves, and the rest is small dense
+        # algebra that a multi-threaded BLAS makes up to 100x slower when the cores are busy (spinning threads).
+        with threadpool_limits(1):
+            return cls._fit(data, features, params, step, warm)
+
+    @classmethod
+    def _fit(cls, data: IndexedRatings, features: np.ndarray, params, step: Callable[[], None],
+             warm: RatingParts | None) -> RatingParts:
+        """`fit` within its thread limit."""
         n_users, n_items = len(data.user_ids), len(features)
         mean, user_bias, item_bias = fit_biases(data, n_items, params.bias_reg, params.bias_reg)
         residual = data.value - mean - user_bias[data.user] - item_bias[data.item]
         user_blocks = RowBlocks(data.user, data.item, n_users, n_items)
         item_blocks = RowBlocks(data.item, data.user, n_items, n_users)
+        means = rated_means(data, n_items)
+        context = implicit_context(means, features, user_blocks.counts)
         step()
-        taste = user_blocks.solve(features, residual, params.taste_reg)
-        step()
+        prior_rounds, start_map = (params.prior_rounds, None) if warm is None else (0, warm.taste_map)
+        taste, taste_map = fit_tastes(user_blocks, features, residual, context, params.taste_reg, prior_rounds,
+                                      start_map, step)
         rounds = params.iterations if warm is None else params.refit_iterations
         user_factors, item_factors = als(user_blocks, item_blocks, residual, params.factors, params.factor_reg,
-                                         rounds, params.seed, step, None if warm is None else warm.item_factors)
-        return cls(mean, user_bias, item_bias, taste, user_factors, item_factors, user_blocks, item_blocks)
+                                         rounds, params.seed, step,
+                                         None if warm is None else (warm.user_factors, warm.item_factors),
+                                         means, context)
+        return cls(mean, user_bias, item_bias, taste, taste_map, user_factors, item_factors, user_blocks,
+                   item_blocks)
 
     def blend_weights(self, held_out: IndexedRatings, features: np.ndarray) -> np.ndarray:
         """Non-negative least-squares weights of (tastes, factors) that best predict held-out residuals of the

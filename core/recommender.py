@@ -3,7 +3,10 @@
 Predicted rating of user u for title i (0.5-5):
     mean + user_bias[u] + title_bias[i] + w_taste * taste[u] . features[i] + w_factors * p[u] . q[i]
 where `features` are the title's genre words (TF-IDF, SVD-reduced) and platform, `taste` a per-user ridge
-regression of the user's residuals on them, and p, q latent factors fitted by ALS on the same residuals. The blend
+regression of the user's residuals on them, and p, q latent factors fitted by ALS on the same residuals. A user's
+taste and p are shrunk towards priors predicted from which titles they chose to rate (the mean features and mean
+factors of those titles: implicit feedback, as in SVD++), the maps from choices to priors learned across users
+(empirical Bayes: a ridge regression of the fitted vectors, relearned each round). The blend
 weights w are learned by every fit ("probe blending"): the parts are fitted without a validation slice of the
 ratings, the weights are the non-negative least-squares fit of that slice's residuals, and the parts are then
 fitted again on all ratings. A part that predicts nothing on new ratings (noise) gets a weight near zero.
@@ -38,7 +41,7 @@ from core.progress import Progress
 from core.text import quoted
 from core.ratings_model import IndexedRatings, RatingParts, subset, validation_mask
 
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 RATING_RANGE = (0.5, 5.0)
 MAX_K = 100
 MAX_USER_ID = 2**31 - 1  # user ids are 32-bit in the processed data
@@ -50,7 +53,8 @@ class Params:
     """Hyper-parameters: the model's sizes and regularisation, and the ranking weights `--tune` chose."""
 
     bias_reg: float = 5.0
-    taste_reg: float = 3.0
+    taste_reg: float = 5.0
+    prior_rounds: int = 2  # relearnings of the tastes' prior from what users chose to rate
     genre_dims: int = 64
     factors: int = 32
     factor_reg: float = 20.0
@@ -155,12 +159,12 @@ class HybridRecommender:
                 raise InvalidQuery("no rating refers to a title of the catalogue: nothing to fit")
             self.user_ids = data.user_ids
         held_out = validation_mask(len(data.value), p.validation, p.seed)
-        with progress.stage("rating parts", total=p.iterations + 2, unit="steps"):
+        with progress.stage("rating parts", total=RatingParts.steps(p, warm=False), unit="steps"):
             parts = RatingParts.fit(subset(data, ~held_out), self.features, p, progress.advance)
         with progress.stage("blend weights"):
             self.blend_weights = parts.blend_weights(subset(data, held_out), self.features)
-            parts.user_blocks = parts.item_blocks = None  # only its title factors are used again: free the rest
-        with progress.stage("rating parts on all ratings", total=p.refit_iterations + 2, unit="steps"):
+            parts.user_blocks = parts.item_blocks = None  # the refit reuses its factors and taste map only
+        with progress.stage("rating parts on all ratings", total=RatingParts.steps(p, warm=True), unit="steps"):
             parts = RatingParts.fit(data, self.features, p, progress.advance, warm=parts)
         self.mean, self.user_bias, self.item_bias = parts.mean, parts.user_bias, parts.item_bias
         self.taste, self.user_factors, self.item_factors = parts.taste, parts.user_factors, parts.item_factors

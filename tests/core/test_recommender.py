@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from core.errors import InvalidQuery, NotFound
-from core.ratings_model import IndexedRatings, RatingParts
+from core.ratings_model import (IndexedRatings, RatingParts, RowBlocks, fit_tastes, implicit_context, prior_map,
+                                 rated_means)
 from core.recommender import HybridRecommender, load_recommender, model_path, verdict
 
 # Four genre groups; descriptions share words inside a group only.
@@ -270,12 +271,66 @@ def test_blend_weights_follow_what_predicts_held_out_ratings():
     value = (3 + np.einsum("nk,nk->n", taste[user], features[item]) + rng.normal(0, 0.1, len(user))).astype(np.float32)
     held_out = IndexedRatings(user, item, value, np.arange(n_users))
     noise_factors = rng.normal(size=(n_users, 2)).astype(np.float32), rng.normal(size=(n_items, 2)).astype(np.float32)
-    parts = RatingParts(3.0, np.zeros(n_users, np.float32), np.zeros(n_items, np.float32), taste, *noise_factors,
-                        None, None)
+    parts = RatingParts(3.0, np.zeros(n_users, np.float32), np.zeros(n_items, np.float32), taste, None,
+                        *noise_factors, None, None)
     useful, useless = parts.blend_weights(held_out, features)
     assert abs(useful - 1) < 0.02 and useless < 0.02  # the part that predicts gets its weight; noise gets none
     assert parts.blend_weights(IndexedRatings(user[:1], item[:1], value[:1], np.arange(n_users)), features).tolist() \
         == [0.0, 0.0]
+
+
+# ---------------------------------------------------------------------------------------------- implicit priors
+def chosen_by_taste(seed: int = 0, n_users: int = 400, n_items: int = 60, per_user: int = 12):
+    """Ratings where users pick the titles they like (choice reveals taste) and rate them taste . features."""
+    rng = np.random.default_rng(seed)
+    features = np.hstack([rng.normal(size=(n_items, 3)), np.ones((n_items, 1))]).astype(np.float32)
+    taste = np.hstack([rng.normal(size=(n_users, 3)), np.zeros((n_users, 1))]).astype(np.float32)
+    appeal = np.exp(2 * taste @ features.T)
+    picks = [rng.choice(n_items, per_user, replace=False, p=row / row.sum()) for row in appeal]
+    user = np.repeat(np.arange(n_users), per_user).astype(np.int32)
+    item = np.concatenate(picks).astype(np.int32)
+    value = (np.einsum("nk,nk->n", taste[user], features[item]) + rng.normal(0, 1.0, len(user))).astype(np.float32)
+    return IndexedRatings(user, item, value, np.arange(n_users)), features, taste
+
+
+def test_implicit_context_is_centred_mean_features_activity_and_one():
+    data, features, _ = chosen_by_taste()
+    means = rated_means(data, len(features))
+    counts = np.bincount(data.user)
+    context = implicit_context(means, features, counts)
+    assert context.shape == (len(counts), features.shape[1] - 1 + 2)
+    first = features[data.item[data.user == 0], :-1].mean(axis=0)
+    centre = features[data.item, :-1].mean(axis=0)  # every user rated as many titles: the plain mean
+    np.testing.assert_allclose(context[0, :-2], first - centre, atol=1e-5)
+    np.testing.assert_allclose(context[:, -2], 0, atol=1e-6)  # same activity everywhere: centred to zero
+    assert (context[:, -1] == 1).all()
+
+
+def test_prior_map_recovers_a_linear_map_and_weights_busy_users():
+    rng = np.random.default_rng(1)
+    context = np.hstack([rng.normal(size=(500, 4)), np.ones((500, 1))]).astype(np.float32)
+    truth = rng.normal(size=(5, 3)).astype(np.float32)
+    targets = context @ truth
+    np.testing.assert_allclose(prior_map(context, targets, np.full(500, 50)), truth, atol=0.01)
+    targets[:250] += 10  # badly estimated vectors of users with one rating barely move the map
+    counts = np.r_[np.ones(250), np.full(250, 1000)]
+    assert np.abs(prior_map(context, targets, counts) - truth).max() < 0.1
+
+
+def test_tastes_shrunk_towards_what_users_chose_are_closer_to_the_truth():
+    data, features, truth = chosen_by_taste()
+    residual = data.value
+    users = RowBlocks(data.user, data.item, len(data.user_ids), len(features))
+    context = implicit_context(rated_means(data, len(features)), features, users.counts)
+    steps = []
+    plain, _ = fit_tastes(users, features, residual, context, 3.0, 0, None, lambda: steps.append(1))
+    shrunk, taste_map = fit_tastes(users, features, residual, context, 3.0, 2, None, lambda: steps.append(1))
+    assert len(steps) == 1 + 3  # one solve, then one per relearned prior
+    error = lambda taste: float(np.mean((taste[:, :3] - truth[:, :3]) ** 2))
+    assert error(shrunk) < 0.85 * error(plain)
+    assert taste_map.shape == (context.shape[1], features.shape[1])
+    again, _ = fit_tastes(users, features, residual, context, 3.0, 0, taste_map, lambda: None)
+    assert error(again) < 0.85 * error(plain)  # a refit reuses the learned prior in its single solve
 
 
 def null_signal_catalog(tmp_path_factory):
