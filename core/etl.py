@@ -291,11 +291,15 @@ def add_scores(titles: pd.DataFrame, counts: np.ndarray, sums: np.ndarray) -> pd
 
 
 def rated_segments(titles: pd.DataFrame) -> pd.DataFrame:
-    """The segments that have ratings, by segment number, with platform and type categorical (as the summaries
-    hold them)."""
+    """Every segment's platform, type and release year, a row per segment number; platform and type categorical
+    over the segments that have ratings (as the summaries hold them)."""
     codes, segments = title_segments(titles)
-    rated = segments.loc[np.unique(codes[titles["n_ratings"].to_numpy() > 0])]
-    return rated.astype({"platform": "category", "type": "category"})
+    rated = segments.iloc[np.unique(codes[titles["n_ratings"].to_numpy() > 0])]
+    out = segments.reset_index(drop=True)
+    for column in ("platform", "type"):
+        dtype = rated[column].astype("category").dtype
+        out[column] = pd.Categorical.from_codes(dtype.categories.get_indexer(out[column]), dtype=dtype)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- output

@@ -393,15 +393,18 @@ def users_frame(engine: DuckDbEngine) -> pd.DataFrame:
 def write_segment_counts(engine: DuckDbEngine, name: str, segments: pd.DataFrame, columns: list[str],
                          path: Path) -> None:
     """user_segments.parquet or activity.parquet: the per-segment counts with each segment's platform, type and
-    release year (`segments`, by segment number), as DataFrame.to_parquet wrote them (same dtypes, row groups,
-    compression)."""
+    release year (`segments`: a row per segment number), as DataFrame.to_parquet wrote them (same dtypes, row
+    groups, compression)."""
     def convert(table: pa.Table) -> pa.Table:
-        frame = table.to_pandas()
-        parts = segments.loc[frame.pop("segment").to_numpy()].reset_index(drop=True)
-        if "month" in frame:  # months since 1970-01 -> 'YYYY-MM'
-            frame["month"] = frame["month"].to_numpy().astype("datetime64[M]").astype(str)
-        frame = frame.astype({column: "int32" for column in ("user_row", "n_ratings") if column in frame})
-        return pa.Table.from_pandas(pd.concat([frame, parts], axis=1)[columns], preserve_index=False)
+        numbers = table.column("segment").to_numpy()
+        frame = {column: segments[column].array.take(numbers) for column in segments.columns}
+        for column in ("user_row", "n_ratings", "rating_sum"):
+            if column in table.column_names:
+                frame[column] = table.column(column).to_numpy().astype(np.float64 if column == "rating_sum"
+                                                                      else np.int32)
+        if "month" in table.column_names:  # months since 1970-01 -> 'YYYY-MM'
+            frame["month"] = table.column("month").to_numpy().astype("datetime64[M]").astype(str)
+        return pa.Table.from_pandas(pd.DataFrame(frame)[columns], preserve_index=False)
 
     with RowGroupWriter(path, SUMMARY_ROW_GROUP, "snappy", convert) as out:
         out.add(engine.batches(rating_sql.RESULTS[name]))

@@ -79,40 +79,48 @@ FROM (
 WHERE next_ts IS NULL
 """
 
+USER_TOTALS = """
+SELECT user_id, COUNT(*) AS n_ratings, SUM(CAST(rating AS DOUBLE)) AS rating_sum FROM latest GROUP BY user_id
+"""
+
 USER_SEGMENT_TOTALS = """
-SELECT s.segment, l.user_id, COUNT(*) AS n_ratings, SUM(CAST(l.rating AS DOUBLE)) AS rating_sum
+SELECT s.segment, l.user_id, COUNT(*) AS n_ratings
 FROM latest l JOIN title_segments s ON s.code = l.code
 GROUP BY s.segment, l.user_id
 """
 
-TITLE_MONTH_TOTALS = f"""
-SELECT l.code, c.month, COUNT(*) AS n_ratings, SUM(CAST(l.rating AS DOUBLE)) AS rating_sum
-FROM latest l JOIN calendar c ON c.day = CAST(FLOOR(l.ts / {SECONDS_PER_DAY}) AS BIGINT)
-GROUP BY l.code, c.month
+TITLE_PART_TOTALS = """
+SELECT code, COUNT(*) AS n_ratings, SUM(CAST(rating AS DOUBLE)) AS rating_sum FROM latest GROUP BY code
 """
 
-USER_TOTALS = """
-SELECT user_id, CAST(SUM(n_ratings) AS BIGINT) AS n_ratings, SUM(rating_sum) AS rating_sum
-FROM user_segment_totals GROUP BY user_id
+MONTH_SEGMENT_PART_TOTALS = f"""
+SELECT s.segment, c.month, COUNT(*) AS n_ratings, SUM(CAST(l.rating AS DOUBLE)) AS rating_sum
+FROM latest l
+JOIN title_segments s ON s.code = l.code
+JOIN calendar c ON c.day = CAST(FLOOR(l.ts / {SECONDS_PER_DAY}) AS BIGINT)
+GROUP BY s.segment, c.month
 """
 
 # A user's row in the users output (sorted by user_id), which the per-segment counts refer to.
 USER_ROW_NUMBERS = "SELECT user_id, ROW_NUMBER() OVER (ORDER BY user_id) - 1 AS user_row FROM user_totals"
 
 TITLE_TOTALS = """
-SELECT code, CAST(SUM(n_ratings) AS BIGINT) AS n_ratings, SUM(rating_sum) AS rating_sum FROM title_month_totals GROUP BY code
+SELECT code, CAST(SUM(n_ratings) AS BIGINT) AS n_ratings, SUM(rating_sum) AS rating_sum
+FROM title_part_totals GROUP BY code
 """
 
 MONTH_SEGMENT_TOTALS = """
-SELECT s.segment, t.month, CAST(SUM(t.n_ratings) AS BIGINT) AS n_ratings, SUM(t.rating_sum) AS rating_sum
-FROM title_month_totals t JOIN title_segments s ON s.code = t.code
-GROUP BY s.segment, t.month
+SELECT segment, month, CAST(SUM(n_ratings) AS BIGINT) AS n_ratings, SUM(rating_sum) AS rating_sum
+FROM month_segment_part_totals GROUP BY segment, month
 """
 
 BEFORE: dict[str, str] = {"checked": CHECKED}
 PER_PART: dict[str, str] = {"latest": LATEST}
-PART_TOTALS: dict[str, str] = {"user_segment_totals": USER_SEGMENT_TOTALS, "title_month_totals": TITLE_MONTH_TOTALS}
-AFTER: dict[str, str] = {"user_totals": USER_TOTALS, "user_rows": USER_ROW_NUMBERS, "title_totals": TITLE_TOTALS,
+# Added up over the parts: a part's users are its own, so the per-user totals are final as they come.
+PART_TOTALS: dict[str, str] = {"user_totals": USER_TOTALS, "user_segment_totals": USER_SEGMENT_TOTALS,
+                               "title_part_totals": TITLE_PART_TOTALS,
+                               "month_segment_part_totals": MONTH_SEGMENT_PART_TOTALS}
+AFTER: dict[str, str] = {"user_rows": USER_ROW_NUMBERS, "title_totals": TITLE_TOTALS,
                          "month_segment_totals": MONTH_SEGMENT_TOTALS}
 
 # The results, in the order the output files want them (the engine streams them; none is held whole here).

@@ -11,11 +11,9 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pytest
 
+from benchmarks.scale import shifted_copy
 from core import etl, rating_etl
 from core.demo import generate_demo_raw
 from tests.core.etl_reference import write_reference
@@ -122,23 +120,6 @@ def test_real_data_outputs_match_the_pandas_etl(real_raw_dir, tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- memory
-def scaled_copy(raw: Path, out: Path, copies: int) -> Path:
-    """A raw dir with the ratings of `raw` repeated `copies` times, user ids shifted by 1,000,000 per copy
-    (plain CSV); the title files are linked."""
-    (out / "ratings").mkdir(parents=True)
-    (out / "titles").symlink_to(raw / "titles", target_is_directory=True)
-    text = {"rating": pa.string(), "timestamp": pa.string(), "movieId": pa.string()}
-    for path in sorted((raw / "ratings").iterdir()):
-        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types={"userId": pa.int64(), **text}))
-        for copy in range(copies):
-            shifted = table.set_column(0, "userId", pc.add(table["userId"], copy * 1_000_000))
-            target = out / "ratings" / f"{copy}-{path.name.removesuffix('.gz')}"
-            target.write_text(",".join(table.column_names) + "\n")
-            with target.open("ab") as handle:
-                pacsv.write_csv(shifted, handle, pacsv.WriteOptions(include_header=False, quoting_style="none"))
-    return out
-
-
 def etl_peak_mb(raw: Path, out: Path, memory: str) -> float:
     """Peak resident memory of `python -m core.etl raw` in a child process (DuckDB capped at `memory`)."""
     code = ("import resource, runpy, sys; sys.argv = ['core.etl', *sys.argv[1:]]\n"
@@ -155,8 +136,8 @@ def etl_peak_mb(raw: Path, out: Path, memory: str) -> float:
 def test_memory_stays_flat_as_the_ratings_grow(demo_raw, tmp_path):
     """8 and 48 copies of the demo ratings (1.6M and 9.8M rows): loading them whole would take ~1 GB more for
     the larger one; streamed through the capped engine, the peak grows far less."""
-    small = etl_peak_mb(scaled_copy(demo_raw, tmp_path / "x8", 8), tmp_path / "out8", "256MB")
-    large = etl_peak_mb(scaled_copy(demo_raw, tmp_path / "x48", 48), tmp_path / "out48", "256MB")
+    small = etl_peak_mb(shifted_copy(demo_raw, tmp_path / "x8", 8), tmp_path / "out8", "256MB")
+    large = etl_peak_mb(shifted_copy(demo_raw, tmp_path / "x48", 48), tmp_path / "out48", "256MB")
     manifest = json.loads((tmp_path / "out48" / "current" / "manifest.json").read_text())
     assert manifest["counts"]["ratings"] > 9_000_000
     assert large < 900, f"peak {large:,.0f} MB on {manifest['counts']['ratings']:,} ratings"
