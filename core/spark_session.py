@@ -1,0 +1,82 @@
+"""The Spark side of the build: a session (local[N], YARN, standalone or Kubernetes), with the project's code shipped
+to the executors, and Spark's failures turned into one-line DataErrors."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from core.config import PROJECT_ROOT
+from core.errors import DataError
+
+APP_NAME = "streaming-atlas-build"
+# Settings for one machine (local[N]): few shuffle partitions (the default 200 is for clusters), driver memory
+# enough to cache the real data's checked rows; anything set through spark-submit --conf or
+# spark-defaults.conf wins.
+LOCAL_SETTINGS = {"spark.sql.shuffle.partitions": "4", "spark.driver.memory": "3g",
+                  "spark.sql.execution.arrow.pyspark.enabled": "true", "spark.ui.showConsoleProgress": "false"}
+CLUSTER_SETTINGS = {"spark.sql.execution.arrow.pyspark.enabled": "true", "spark.ui.showConsoleProgress": "false"}
+MASTER_PATTERN = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?|yarn|(spark|k8s|mesos)://\S+")
+
+
+def unavailable() -> str | None:
+    """Why Spark cannot run here (None: it can): pyspark missing, or no Java to run it."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "pyspark is not installed (pip install -r requirements-spark.txt)"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "Java is not installed (Spark needs Java 17: Debian's openjdk-17-jre-headless)"
+    return None
+
+
+def check_master(master: str) -> str:
+    """A Spark master URL as given, or a DataError saying what is accepted."""
+    if not MASTER_PATTERN.fullmatch(master.strip()):
+        raise DataError(f"--master {master[:40]!r}: give local[N], yarn, spark://HOST:PORT or k8s://URL")
+    return master.strip()
+
+
+def start_session(master: str | None = None, settings: dict[str, str] | None = None) -> Any:
+    """A SparkSession on `master` (None: whatever spark-submit or spark-defaults.conf say, else local[*]) with
+    the project's code shipped to its executors."""
+    problem = unavailable()
+    if problem:
+        raise DataError(f"the spark engine cannot start: {problem}")
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(APP_NAME)
+    if master:
+        builder = builder.master(check_master(master))
+    local = (master or os.environ.get("MASTER") or "local").startswith("local")
+    for key, value in {**(LOCAL_SETTINGS if local else CLUSTER_SETTINGS), **(settings or {})}.items():
+        builder = builder.config(key, value)
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # noqa: BLE001 -- a JVM that cannot start, a master that does not answer
+        raise spark_problem(exc, "starting Spark") from None
+    spark.sparkContext.setLogLevel("ERROR")
+    ship_code(spark)
+    return spark
+
+
+def ship_code(spark: Any) -> None:
+    """Send the `core` package to the executors as a zip (their Python workers import it to run the UDFs)."""
+    folder = Path(tempfile.mkdtemp(prefix="atlas-spark-"))
+    archive = folder / "core.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted((PROJECT_ROOT / "core").glob("*.py")):
+            out.write(path, f"core/{path.name}")
+    spark.sparkContext.addPyFile(str(archive))
+
+
+def spark_problem(exc: Exception, doing: str) -> DataError:
+    """A one-line DataError for a Spark failure: the first line of its message, without the JVM stack."""
+    text = str(getattr(exc, "desc", None) or exc).strip()
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    return DataError(f"{doing} failed: {first[:300]}")
