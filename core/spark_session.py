@@ -80,3 +80,42 @@ def spark_problem(exc: Exception, doing: str) -> DataError:
     text = str(getattr(exc, "desc", None) or exc).strip()
     first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
     return DataError(f"{doing} failed: {first[:300]}")
+
+
+class SparkBuild:
+    """The Spark side of one build: the session is started on first use (a build with nothing to do starts
+    none), and gives the ETL's rating engine and the model's parts fitter."""
+
+    def __init__(self, master: str | None = None, settings: dict[str, str] | None = None) -> None:
+        self.master = check_master(master) if master else None
+        self.settings = settings
+        self._session: Any = None
+        self._owned = False  # started here (a session the caller had running is left running)
+
+    @property
+    def session(self) -> Any:
+        """The SparkSession, started now if needed (or the one already running in this process)."""
+        if self._session is None:
+            from pyspark.sql import SparkSession
+
+            self._owned = SparkSession.getActiveSession() is None
+            self._session = start_session(self.master, self.settings)
+        return self._session
+
+    def rating_engine(self, spill_dir: Path) -> Any:
+        """The ETL's rating engine on Spark (run_etl's `engine`; Spark keeps its own spill files)."""
+        from core.spark_etl import SparkEngine
+
+        return SparkEngine(self.session)
+
+    def fit_parts(self, *args: Any) -> Any:
+        """The recommender's rating parts fitted on Spark (HybridRecommender.fit's `fit_parts`)."""
+        from core.spark_model import SparkFitter
+
+        return SparkFitter(self.session)(*args)
+
+    def stop(self) -> None:
+        """Stop the session if this build started it."""
+        if self._session is not None and self._owned:
+            self._session.stop()
+        self._session = None
