@@ -40,7 +40,6 @@ from core.spark_session import spark_problem
 
 BUCKET_RATINGS = 500_000  # ratings per group of users one pandas UDF call solves
 BIAS_ROUNDS = 6  # as core.ratings_model.fit_biases
-VARIANT = "resolve"
 PASS_SCHEMA = "part string, user int, vec array<double>"
 
 
@@ -224,35 +223,45 @@ class SparkFitter:
                                                              factor_sums=False, final=False))
                 step()
             taste_map = self._prior_map(sums["taste_sums"], inputs, inputs - 1)
-        final = self._pass(scored, user_factors, plan(taste_map=taste_map, factor_map=factor_map if VARIANT == "resolve" else None, taste_sums=False,
+        final = self._pass(scored, user_factors, plan(taste_map=taste_map, factor_map=factor_map, taste_sums=False,
                                                       factor_sums=False, final=True))
         step()
         return final, taste_map
 
     def _biases(self, train: Any, shape: tuple[int, int], reg: float):
-        """Global mean, user and title biases (alternating regularised means, each round two aggregations), and
-        the users' and titles' rating counts."""
+        """Global mean, user and title biases (alternating regularised means, each round two aggregations whose
+        results stay in Spark), and the users' and titles' rating counts."""
         from pyspark.sql import functions as F
 
         mean = float(train.agg(F.avg(F.col("value").cast("double"))).first()[0])
-        user_bias, item_bias = np.zeros(shape[0]), np.zeros(shape[1])
+        user_bias = None
         for _ in range(BIAS_ROUNDS):
-            item_bias, item_counts = self._bias_round(train, "item", "user", user_bias, mean, reg, shape[1])
-            user_bias, user_counts = self._bias_round(train, "user", "item", item_bias, mean, reg, shape[0])
+            item_bias = self._bias_round(train, "item", "user", user_bias, mean, reg)
+            user_bias = self._bias_round(train, "user", "item", item_bias, mean, reg)
+        (user_bias, user_counts), (item_bias, item_counts) = (self._collect(frame, size) for frame, size in
+                                                              ((user_bias, shape[0]), (item_bias, shape[1])))
         return mean, user_bias.astype(np.float32), item_bias.astype(np.float32), user_counts, item_counts
 
-    def _bias_round(self, train: Any, side: str, other: str, other_bias: np.ndarray, mean: float, reg: float,
-                    size: int) -> tuple[np.ndarray, np.ndarray]:
-        """One side's biases: the regularised mean of its ratings' residuals of the mean and the other side."""
+    @staticmethod
+    def _bias_round(train: Any, side: str, other: str, other_bias: Any, mean: float, reg: float) -> Any:
+        """One side's biases (id, bias, n): the regularised mean of its ratings' residuals of the mean and of the
+        other side's biases (None: zero), computed now (a local checkpoint: the next round starts from it)."""
         from pyspark.sql import functions as F
 
-        biases = self._vector_frame(other, other_bias)
-        joined = train.join(F.broadcast(biases), other, "left")
-        residual = F.col("value").cast("double") - F.lit(mean) - F.coalesce(F.col("bias"), F.lit(0.0))
-        table = joined.groupBy(side).agg(F.sum(residual).alias("total"), F.count("*").alias("n")).toArrow()
-        ids, totals, counts = (table[name].to_numpy() for name in (side, "total", "n"))
+        residual = F.col("value").cast("double") - F.lit(mean)
+        if other_bias is not None:
+            train = train.join(other_bias.select(F.col("id").alias(other), "bias"), other, "left")
+            residual = residual - F.coalesce(F.col("bias"), F.lit(0.0))
+        totals = train.groupBy(F.col(side).alias("id")).agg(F.sum(residual).alias("total"), F.count("*").alias("n"))
+        return totals.select("id", (F.col("total") / (F.col("n") + F.lit(reg))).alias("bias"), "n").localCheckpoint()
+
+    @staticmethod
+    def _collect(frame: Any, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Biases and counts (id, bias, n) as arrays over every row (zero where none)."""
+        table = frame.toArrow()
+        ids = table["id"].to_numpy()
         bias, count = np.zeros(size), np.zeros(size, np.int64)
-        bias[ids], count[ids] = totals / (counts + reg), counts
+        bias[ids], count[ids] = table["bias"].to_numpy(), table["n"].to_numpy()
         return bias, count
 
     def _vector_frame(self, key: str, values: np.ndarray) -> Any:
@@ -269,7 +278,7 @@ class SparkFitter:
         users = self._vector_frame("user", user_bias).withColumnRenamed("bias", "user_bias")
         items = self._vector_frame("item", item_bias).withColumnRenamed("bias", "item_bias")
         residual = F.col("value").cast("double") - F.lit(mean) - F.col("user_bias") - F.col("item_bias")
-        return (rows.join(F.broadcast(users), "user").join(F.broadcast(items), "item")
+        return (rows.join(users, "user").join(items, "item")
                 .select("user", "item", residual.cast("float").alias("residual"),
                         F.col("held") if keep_held else F.lit(False).alias("held"), "bucket"))
 
@@ -280,8 +289,10 @@ class SparkFitter:
         from pyspark.sql import functions as F
 
         reg = als_reg_param(p.factor_reg, user_counts, item_counts)
+        blocks = self.spark.sparkContext.defaultParallelism  # a block per core: each factor is sent to fewer blocks
         model = ALS(rank=p.factors, maxIter=p.iterations, regParam=reg, userCol="user", itemCol="item",
-                    ratingCol="residual", implicitPrefs=False, nonnegative=False, seed=p.seed).fit(train)
+                    ratingCol="residual", implicitPrefs=False, nonnegative=False, seed=p.seed,
+                    numUserBlocks=blocks, numItemBlocks=blocks).fit(train)
         items = model.itemFactors.toArrow()
         item_factors = np.zeros((len(item_counts), p.factors), np.float32)
         item_factors[items["id"].to_numpy()] = self._matrix(items["features"], p.factors)  # float32 -> float32

@@ -3,6 +3,7 @@ to the executors, and Spark's failures turned into one-line DataErrors."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -15,12 +16,11 @@ from core.config import PROJECT_ROOT
 from core.errors import DataError
 
 APP_NAME = "streaming-atlas-build"
-# Settings for one machine (local[N]): few shuffle partitions (the default 200 is for clusters), driver memory
-# enough to cache the real data's checked rows; anything set through spark-submit --conf or
-# spark-defaults.conf wins.
-LOCAL_SETTINGS = {"spark.sql.shuffle.partitions": "4", "spark.driver.memory": "3g",
-                  "spark.sql.execution.arrow.pyspark.enabled": "true", "spark.ui.showConsoleProgress": "false"}
-CLUSTER_SETTINGS = {"spark.sql.execution.arrow.pyspark.enabled": "true", "spark.ui.showConsoleProgress": "false"}
+# Every session: Arrow between Python and the JVM, no progress bars in the build's log.
+SESSION_SETTINGS = {"spark.sql.execution.arrow.pyspark.enabled": "true", "spark.ui.showConsoleProgress": "false"}
+# The driver holds the model's arrays and streams the results; set when this process starts the JVM (under
+# spark-submit, its --driver-memory decides).
+DRIVER_MEMORY = "3g"
 MASTER_PATTERN = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?|yarn|(spark|k8s|mesos)://\S+")
 
 
@@ -44,7 +44,8 @@ def check_master(master: str) -> str:
 
 def start_session(master: str | None = None, settings: dict[str, str] | None = None) -> Any:
     """A SparkSession on `master` (None: whatever spark-submit or spark-defaults.conf say, else local[*]) with
-    the project's code shipped to its executors."""
+    the project's code shipped to its executors; on one machine, two shuffle partitions per core (Spark's default
+    200 is for clusters) unless set."""
     problem = unavailable()
     if problem:
         raise DataError(f"the spark engine cannot start: {problem}")
@@ -53,14 +54,18 @@ def start_session(master: str | None = None, settings: dict[str, str] | None = N
     builder = SparkSession.builder.appName(APP_NAME)
     if master:
         builder = builder.master(check_master(master))
-    local = (master or os.environ.get("MASTER") or "local").startswith("local")
-    for key, value in {**(LOCAL_SETTINGS if local else CLUSTER_SETTINGS), **(settings or {})}.items():
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:  # not under spark-submit: this process starts the JVM
+        builder = builder.config("spark.driver.memory", DRIVER_MEMORY)
+    for key, value in {**SESSION_SETTINGS, **(settings or {})}.items():
         builder = builder.config(key, value)
     try:
         spark = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 -- a JVM that cannot start, a master that does not answer
         raise spark_problem(exc, "starting Spark") from None
     spark.sparkContext.setLogLevel("ERROR")
+    partitions = "spark.sql.shuffle.partitions"
+    if spark.sparkContext.master.startswith("local") and spark.conf.get(partitions) == "200":
+        spark.conf.set(partitions, str(2 * spark.sparkContext.defaultParallelism))
     ship_code(spark)
     return spark
 
@@ -68,6 +73,7 @@ def start_session(master: str | None = None, settings: dict[str, str] | None = N
 def ship_code(spark: Any) -> None:
     """Send the `core` package to the executors as a zip (their Python workers import it to run the UDFs)."""
     folder = Path(tempfile.mkdtemp(prefix="atlas-spark-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # Spark reads it while the session runs
     archive = folder / "core.zip"
     with zipfile.ZipFile(archive, "w") as out:
         for path in sorted((PROJECT_ROOT / "core").glob("*.py")):
