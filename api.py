@@ -4,7 +4,7 @@ get_catalog, get_model_service)`.
 Routes (GET): the original paths `/max_duration/<year>/<platform>/<duration_type>`, `/score_count/<platform>/<scored>/<year>`,
 `/count_platform/<platform>`, `/get_actor/<platform>/<year>`; their query-string forms under `/api/...` with
 every optional parameter; `/api/top_actors`, `/api/longest_titles`, `/api/recommend`, `/api/predict`,
-`/api/similar`, `/api/ranges`, `/api/health` (liveness, with the model's state), `/api/ready` (readiness: 503 until
+`/api/similar`, `/api/title` (one title in full), `/api/ranges`, `/api/health` (liveness, with the model's state), `/api/ready` (readiness: 503 until
 the model is ready), the index `/api`, the OpenAPI document `/api/openapi.json` (generated from `ROUTES`) and its
 interactive docs at `/docs`.
 Bad input -> 400, nothing found -> 404, data or model unavailable -> 503, each as `{"error": "..."}`; never HTML.
@@ -23,6 +23,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
+from core import title_ratings
 from core.catalog import Catalog
 from core.config import PLATFORMS
 from core.recommender import MAX_USER_ID, check_user_id, verdict
@@ -58,13 +59,14 @@ from core.queries import (
     query_ranges,
     top_actors,
 )
+from core.titles import MAX_ID, TitleDetails, find_title, title_details
 from openapi import DOCS_URL, SPEC_URL, Param, docs_asset, docs_page, openapi_document
 
 api = Blueprint("streaming_api", __name__)
 EXTENSION = "streaming_api"
 MAX_RECOMMENDATIONS = 50
 DEFAULT_COUNT = "10"  # n and k when left out
-API_VERSION = "1.1.0"  # 1.1: /api/predict, /api/similar, /api/openapi.json
+API_VERSION = "1.2.0"  # 1.1: /api/predict, /api/similar, /api/openapi.json; 1.2: /api/title
 RETRY_AFTER_S = 5  # what a 503 for a model being prepared tells clients to wait
 log = logging.getLogger(__name__)
 
@@ -190,6 +192,13 @@ def top_actors_answer(platform: Any = None, year: Any = None, n: Any = DEFAULT_C
     return {"platform": platform, "year": year, "actors": top_actors(_catalog(), platform, year, n)}
 
 
+def title_answer(id: Any = None) -> TitleDetails:  # noqa: A002 -- the query parameter's name
+    """One title in full: metadata, canonical genres and facets, its ratings beside its platform's, its ranks there."""
+    catalog = _catalog()
+    key = find_title(catalog.titles, id)  # bad or unknown ids answer 400/404 before any data is read
+    return title_details(catalog.titles, title_ratings.for_catalog(catalog), key)
+
+
 def ranges_answer() -> QueryRanges:
     """Valid inputs (platforms, year and score limits, duration and content types) and each platform's data span."""
     return query_ranges(_catalog())
@@ -282,6 +291,9 @@ TITLE = Param("title", {"type": "string", "minLength": 1},
               "Title id: the platform's letter and its show_id, e.g. ns1 (netflix) or as12 (amazon).", "ns1")
 K = Param("k", {"type": "integer", "minimum": 1, "maximum": MAX_RECOMMENDATIONS, "default": int(DEFAULT_COUNT)},
           f"How many titles, from 1 to {MAX_RECOMMENDATIONS}.", 5)
+TITLE_ID = Param("id", {"type": "string", "minLength": 1, "maxLength": MAX_ID},
+                 "Title id: the platform's letter and its show_id, e.g. ns2544 (netflix) or as12 (amazon); any case.",
+                 "ns1")
 
 
 # ---------------------------------------------------------------------------------------------- routes
@@ -339,6 +351,7 @@ ROUTES: tuple[Route, ...] = (
           tag="recommender"),
     Route("similar", similar_answer, required=(TITLE,), optional=(K,), example="/api/similar?title=ns1&k=5",
           tag="recommender"),
+    Route("title", title_answer, required=(TITLE_ID,), example="/api/title?id=ns1", tag="titles"),
     Route("ranges", ranges_answer, example="/api/ranges", tag="service"),
     Route("health", health_answer, example="/api/health", tag="service"),
     Route("ready", ready_answer, example="/api/ready", tag="service"),
@@ -348,6 +361,7 @@ PREFIXES = ("/api", DOCS_URL, *(f"/{route.name}" for route in ROUTES if route.pa
 TAGS = {
     "queries": "The catalogue questions: the original path forms and their /api query forms.",
     "recommender": "Predicted ratings, recommendations and similar titles (503 while the model is prepared).",
+    "titles": "One title in full, as its page in the app shows it (404 for an unknown id).",
     "service": "Valid inputs, liveness and readiness.",
     "meta": "This API's index, its OpenAPI document and these docs.",
 }

@@ -15,7 +15,7 @@ from dash import Dash
 import callbacks  # noqa: F401  -- importing the package registers every panel's callbacks
 from api import register_api
 from security import harden, quiet_dev_server
-from core import eda, load_catalog, search
+from core import eda, load_catalog, search, title_ratings, titles
 from core.errors import StreamingError
 from core.etl import STAGES as ETL_STAGES
 from core.model_service import ModelService
@@ -61,6 +61,8 @@ def create_app(data_dir: str | os.PathLike | None = None, model: str = "backgrou
     # Indexes built here, once per worker, rather than on the first user's request.
     query_index(catalog)
     eda.prepare(catalog.titles, catalog.user_segments, catalog.activity)
+    title_ratings.for_catalog(catalog)  # genre-filtered views and title pages: loaded, or built once per data version
+    titles.ranks(catalog.titles)  # every title's places on its platform (title pages)
     search.title_index(catalog.titles)  # the Recommend pickers' search
     search.user_index(catalog.users)
     service = ModelService(catalog)
@@ -70,7 +72,8 @@ def create_app(data_dir: str | os.PathLike | None = None, model: str = "backgrou
         service.ensure_started()
     _restore_global_callbacks()
     app = Dash(__name__, title="Streaming Atlas", assets_folder=str(ASSETS_DIR), use_pages=True,
-               pages_folder="", suppress_callback_exceptions=True, update_title=None, enable_mcp=False)
+               pages_folder="", suppress_callback_exceptions=True, update_title=None, enable_mcp=False,
+               index_string=page.INDEX_STRING)
     # Explore views go to a cache every worker and server shares (files, or Redis with $REDIS_URL), per data version.
     app.server.extensions["streaming"] = {"catalog": catalog, "model": service,
                                           "explore_views": view_cache(app.server, catalog.version_dir.name)}

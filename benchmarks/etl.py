@@ -20,16 +20,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "__BENCH_PEAK_RSS_KB__="
-# Runs `python -m <module> <args>` in this process and prints its peak RSS on stderr, whatever the exit.
+# Runs `python -m <module> <args>` in this process and prints its peak RSS on stderr, whatever the exit (VmHWM:
+# getrusage's maxrss of a child started by vfork + exec also counts this parent's peak).
 CHILD = f"""
-import resource, runpy, sys
+import runpy, sys
+from core.progress import peak_mb
 module = sys.argv[1]
 sys.argv = [module, *sys.argv[2:]]
 try:
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 finally:
     sys.stdout.flush()
-    print("{MARKER}%d" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr, flush=True)
+    print("{MARKER}%d" % (peak_mb() * 1024), file=sys.stderr, flush=True)
 """
 
 

@@ -4,3 +4,4 @@ from callbacks import theme  # noqa: F401
 from callbacks import explore  # noqa: F401
 from callbacks import queries  # noqa: F401
 from callbacks import recommend  # noqa: F401
+from callbacks import title  # noqa: F401

@@ -48,6 +48,13 @@ class View:
     figure: go.Figure
     year_invalid: bool = False
     table: object = None  # a DataFrame to download, or None when there is nothing to download
+    chart_summary: str = ""  # the chart in one sentence
+    chart_table: object = None  # the chart's numbers as a table (None: nothing to show)
+
+    def chart_text(self) -> tuple[str, object]:
+        """The chart's sentence and its table (or a line saying there is nothing to tabulate)."""
+        return self.chart_summary, self.chart_table if self.chart_table is not None else html.P(
+            "Nothing to show.", className="small text-body-secondary mb-0 p-2")
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -103,12 +110,12 @@ def guarded(view, theme: str | None, *args) -> View:
     try:
         return view(*args)
     except YearProblem as exc:
-        return View(problem(str(exc)), empty_figure(FIX_INPUT, theme), year_invalid=True)
+        return View(problem(str(exc)), empty_figure(FIX_INPUT, theme), year_invalid=True, chart_summary=f"{FIX_INPUT}.")
     except InvalidQuery as exc:
-        return View(problem(user_message(exc)), empty_figure(FIX_INPUT, theme))
+        return View(problem(user_message(exc)), empty_figure(FIX_INPUT, theme), chart_summary=f"{FIX_INPUT}.")
     except Exception:  # noqa: BLE001 -- the user gets a sentence; the log gets the traceback
         log.exception("queries panel: %s failed for %r", getattr(view, "__name__", view), args)
-        return View(problem(GENERIC_PROBLEM), empty_figure("No chart", theme))
+        return View(problem(GENERIC_PROBLEM), empty_figure("No chart", theme), chart_summary="No chart.")
 
 
 # ---------------------------------------------------------------------------------------------- views
@@ -119,7 +126,8 @@ def longest_view(data: Catalog, year: object, platform: object, unit: object, th
     top = get_max_duration(data, year=year, platform=platform, duration_type=unit)
     rows = longest_titles(data, year=year, platform=platform, duration_type=unit, n=TOP_N)
     return View(answer(render.longest_sentence(top, year, platform, unit)),
-                render.longest_figure(rows, unit, theme), table=render.longest_table(rows) if rows else None)
+                render.longest_figure(rows, unit, theme), table=render.longest_table(rows) if rows else None,
+                chart_summary=render.longest_summary(rows, unit), chart_table=render.longest_rows_table(rows, unit))
 
 
 def score_view(data: Catalog, platform: object, threshold: object, year: object, content_type: object,
@@ -133,9 +141,12 @@ def score_view(data: Catalog, platform: object, threshold: object, year: object,
     figure = render.score_figure(rated["score"].to_numpy(), threshold, theme, platform,
                                  empty_message=f"No rated {many} on {render.platform_label(platform)} from {year}")
     matching = render.titles_above(data.titles, platform, year, kind, threshold)
+    scores = rated["score"].to_numpy()
     return View(answer(render.score_sentence(count, platform, threshold, year, kind),
                        f"{len(rated):,} rated {many} released that year; the chart shows their mean scores."),
-                figure, table=matching if len(matching) else None)
+                figure, table=matching if len(matching) else None,
+                chart_summary=render.score_summary(scores, threshold, many),
+                chart_table=render.score_rows_table(scores, threshold))
 
 
 def count_view(data: Catalog, platform: object, theme: str | None) -> View:
@@ -144,7 +155,8 @@ def count_view(data: Catalog, platform: object, theme: str | None) -> View:
     chosen = get_count_platform(data, platform)
     every = [get_count_platform(data, p) for p in PLATFORMS]
     return View(answer(render.count_sentence(chosen)), render.counts_figure(every, platform, theme),
-                table=render.counts_table(every))
+                table=render.counts_table(every), chart_summary=render.counts_summary(every, platform),
+                chart_table=render.counts_rows_table(every))
 
 
 def has_cast(data: Catalog, platform: str) -> bool:
@@ -166,7 +178,8 @@ def actor_view(data: Catalog, platform: object, year: object, theme: str | None)
     if top is None and not has_cast(data, platform):
         note = render.no_cast_note(platform)
     return View(answer(render.actor_sentence(top, platform, year), note), figure,
-                table=render.actors_table(rows, platform, year) if rows else None)
+                table=render.actors_table(rows, platform, year) if rows else None,
+                chart_summary=render.actors_summary(rows), chart_table=render.actors_rows_table(rows))
 
 
 def csv_download(view: View, *name_parts: object) -> dict | object:
@@ -180,42 +193,52 @@ def csv_download(view: View, *name_parts: object) -> dict | object:
 THEME = Input(ids.THEME_STORE, "data")
 
 
+def chart_text_outputs(chart_id: str) -> tuple[Output, Output]:
+    """The outputs of a chart's text alternative: its sentence and its data table."""
+    return Output(ids.QUERIES_CHART_SUMMARIES[chart_id], "children"), Output(ids.QUERIES_CHART_TABLES[chart_id],
+                                                                            "children")
+
+
 @callback(Output(ids.QUERIES_LONGEST_ANSWER, "children"), Output(ids.QUERIES_LONGEST_CHART, "figure"),
+          *chart_text_outputs(ids.QUERIES_LONGEST_CHART),
           Output(ids.QUERIES_LONGEST_YEAR, "invalid"), Output(ids.QUERIES_LONGEST_CSV_BUTTON, "disabled"),
           Input(ids.QUERIES_LONGEST_YEAR, "value"), Input(ids.QUERIES_LONGEST_PLATFORM, "value"),
           Input(ids.QUERIES_LONGEST_UNIT, "value"), THEME)
 def update_longest(year, platform, unit, theme):
     """Query 1 card."""
     view = guarded(longest_view, theme, catalog(), year, platform, unit, theme)
-    return view.answer, view.figure, view.year_invalid, view.table is None
+    return view.answer, view.figure, *view.chart_text(), view.year_invalid, view.table is None
 
 
 @callback(Output(ids.QUERIES_SCORE_ANSWER, "children"), Output(ids.QUERIES_SCORE_CHART, "figure"),
+          *chart_text_outputs(ids.QUERIES_SCORE_CHART),
           Output(ids.QUERIES_SCORE_YEAR, "invalid"), Output(ids.QUERIES_SCORE_CSV_BUTTON, "disabled"),
           Input(ids.QUERIES_SCORE_PLATFORM, "value"), Input(ids.QUERIES_SCORE_THRESHOLD, "value"),
           Input(ids.QUERIES_SCORE_YEAR, "value"), Input(ids.QUERIES_SCORE_TYPE, "value"), THEME)
 def update_score(platform, threshold, year, content_type, theme):
     """Query 2 card."""
     view = guarded(score_view, theme, catalog(), platform, threshold, year, content_type, theme)
-    return view.answer, view.figure, view.year_invalid, view.table is None
+    return view.answer, view.figure, *view.chart_text(), view.year_invalid, view.table is None
 
 
 @callback(Output(ids.QUERIES_COUNT_ANSWER, "children"), Output(ids.QUERIES_COUNT_CHART, "figure"),
+          *chart_text_outputs(ids.QUERIES_COUNT_CHART),
           Output(ids.QUERIES_COUNT_CSV_BUTTON, "disabled"),
           Input(ids.QUERIES_COUNT_PLATFORM, "value"), THEME)
 def update_count(platform, theme):
     """Query 3 card."""
     view = guarded(count_view, theme, catalog(), platform, theme)
-    return view.answer, view.figure, view.table is None
+    return view.answer, view.figure, *view.chart_text(), view.table is None
 
 
 @callback(Output(ids.QUERIES_ACTOR_ANSWER, "children"), Output(ids.QUERIES_ACTOR_CHART, "figure"),
+          *chart_text_outputs(ids.QUERIES_ACTOR_CHART),
           Output(ids.QUERIES_ACTOR_YEAR, "invalid"), Output(ids.QUERIES_ACTOR_CSV_BUTTON, "disabled"),
           Input(ids.QUERIES_ACTOR_PLATFORM, "value"), Input(ids.QUERIES_ACTOR_YEAR, "value"), THEME)
 def update_actor(platform, year, theme):
     """Query 4 card."""
     view = guarded(actor_view, theme, catalog(), platform, year, theme)
-    return view.answer, view.figure, view.year_invalid, view.table is None
+    return view.answer, view.figure, *view.chart_text(), view.year_invalid, view.table is None
 
 
 @callback(Output(ids.QUERIES_LONGEST_CSV, "data"), Input(ids.QUERIES_LONGEST_CSV_BUTTON, "n_clicks"),

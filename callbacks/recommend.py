@@ -235,7 +235,7 @@ def results_view(data: Catalog, get_model: Callable[[], object], user: object, t
         def profile():
             facts = user_profile(data, model, user_id)
             return panel.profile_card(user_id, facts["n_ratings"], facts["mean_rating"], facts["genres"],
-                                      distribution_figure(facts["distribution"], theme))
+                                      distribution_figure(facts["distribution"], theme), facts["distribution"])
         view.profile, _ = section_of(profile, "profile")
 
     if user_id is None or title_id is None:

@@ -8,12 +8,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from core.genres import FACETS
+
 # scikit-learn is imported where a model is fitted, not here: loading a saved model (every server start) and a
 # no-op build need none of it, and importing it costs ~0.8 s.
 
 # Share of each field in the similarity (squared norm of its block): genres lead, so similar titles share genres;
-# the people and the description separate titles of the same genres; country and type break ties.
-FIELD_WEIGHTS: dict[str, float] = {"listed_in": 0.45, "description": 0.2, "cast": 0.1, "director": 0.1,
+# the people and the description separate titles of the same genres; country and type break ties. The genre block
+# holds the canonical genres and facets (core.genres): one vocabulary for the four catalogues.
+FIELD_WEIGHTS: dict[str, float] = {"genres": 0.45, "description": 0.2, "cast": 0.1, "director": 0.1,
                                    "title": 0.05, "country": 0.05, "type": 0.05}
 PLATFORMS = ("amazon", "disney", "hulu", "netflix")
 
@@ -27,17 +30,15 @@ def _vectorizer(field: str):
     """The TF-IDF vectorizer of one text field (a scikit-learn TfidfVectorizer)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    if field in ("cast", "director", "country", "type"):
-        # Each person or country is one token: "tom hanks" must not match "tom cruise".
+    if field in ("cast", "director", "country", "type", "genres"):
+        # Each person, country or genre is one token: "tom hanks" must not match "tom cruise", nor "action &
+        # adventure" "sci-fi & fantasy".
         return TfidfVectorizer(tokenizer=split_list, token_pattern=None, lowercase=False, min_df=1,
                                dtype=np.float32)
     if field == "description":
         return TfidfVectorizer(stop_words="english", min_df=2, max_df=0.5, sublinear_tf=True,
                                max_features=40_000, dtype=np.float32)
-    if field == "title":
-        return TfidfVectorizer(stop_words="english", min_df=2, dtype=np.float32)
-    # Genre words, not labels: "dramas" (netflix), "drama" (amazon) and "tv dramas" then overlap.
-    return TfidfVectorizer(min_df=1, dtype=np.float32)
+    return TfidfVectorizer(stop_words="english", min_df=2, dtype=np.float32)  # title words
 
 
 def field_matrix(texts: pd.Series, field: str) -> sp.csr_matrix:
@@ -49,11 +50,32 @@ def field_matrix(texts: pd.Series, field: str) -> sp.csr_matrix:
         return sp.csr_matrix((len(values), 0), dtype=np.float32)
 
 
+def genre_terms(titles: pd.DataFrame) -> pd.Series:
+    """Each title's canonical genres and facet values as one list ('drama, origin:international, format:anime'),
+    then the words of the catalogue's own labels ('word:dramas'): a facet is a term of its own kind, so the
+    audience 'kids & family' never meets a genre of that name; the label words keep what the vocabulary folds
+    away (a catalogue's wording, 'tv' or 'movies'), which the canonical terms alone lose on the real data."""
+    words = titles["listed_in"].fillna("").str.findall(r"[a-z0-9]+").map(
+        lambda found: ", ".join(f"word:{w}" for w in dict.fromkeys(found)))
+    columns = [titles["genres"].fillna("")] + [
+        titles[facet].fillna("").map(lambda text, kind=facet: ", ".join(f"{kind}:{v}" for v in split_list(text)))
+        for facet in FACETS] + [words]
+    joined = columns[0]
+    for column in columns[1:]:
+        joined = joined.str.cat(column, sep=", ")
+    return joined.str.replace(r"(, )+", ", ", regex=True).str.strip(", ")
+
+
+def _field(titles: pd.DataFrame, field: str) -> pd.Series:
+    """The text of one field of FIELD_WEIGHTS."""
+    return genre_terms(titles) if field == "genres" else titles[field]
+
+
 def tfidf_matrix(titles: pd.DataFrame) -> sp.csr_matrix:
     """Weighted, row-normalised TF-IDF over the text fields: a row dot product is a cosine similarity."""
     from sklearn.preprocessing import normalize
 
-    blocks = [field_matrix(titles[field], field) * np.float32(np.sqrt(weight))
+    blocks = [field_matrix(_field(titles, field), field) * np.float32(np.sqrt(weight))
               for field, weight in FIELD_WEIGHTS.items()]
     return normalize(sp.hstack(blocks, format="csr", dtype=np.float32)).astype(np.float32)
 
@@ -65,8 +87,9 @@ def _unit_scale(block: np.ndarray) -> np.ndarray:
 
 
 def taste_features(titles: pd.DataFrame, genre_dims: int = 64, seed: int = 0) -> np.ndarray:
-    """Dense per-title features users have tastes over: genre words (TF-IDF, SVD-reduced), platform, a constant."""
-    genres = field_matrix(titles["listed_in"], "listed_in")
+    """Dense per-title features users have tastes over: canonical genres and facets (TF-IDF, SVD-reduced),
+    platform, a constant."""
+    genres = field_matrix(genre_terms(titles), "genres")
     dims = min(genre_dims, genres.shape[1] - 1)
     if dims >= 1:
         from sklearn.decomposition import TruncatedSVD

@@ -27,11 +27,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import scipy.sparse as sp
 
 from core.config import PLATFORMS
 from core.etl import SEGMENT_COLUMNS
 from core.errors import InvalidQuery
+from core.genres import parse_genre
 from core.queries import parse_content_type, parse_platform
+from core.title_ratings import TitleRatings
 
 T = TypeVar("T")
 Table = dict[str, list]  # a chart's table: equal-length columns of plain values (pd.DataFrame(table) for a frame)
@@ -52,22 +55,25 @@ USER_BINS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 50
 SEASON_CAP = 10  # shows with this many seasons or more share one bar
 # The columns every aggregation here needs (the long free-text ones left out).
 EDA_COLUMNS: list[str] = ["id", "platform", "type", "title", "country", "release_year", "rating", "duration_int",
-                          "duration_type", "listed_in", "score", "n_ratings"]
+                          "duration_type", "listed_in", "genres", "score", "n_ratings"]
 SCORE_BIN = 0.25  # width of the score histogram bins (scores are means of 0.5-5 ratings)
 
 
 # ---------------------------------------------------------------------------------------------- filters
 @dataclass(frozen=True)
 class Filters:
-    """The global filter bar: platforms (empty: nothing matches), content type, inclusive release-year range."""
+    """The global filter bar: platforms (empty: nothing matches), content type, inclusive release-year range and
+    canonical genres (titles listing any of them; empty: every title)."""
 
     platforms: tuple[str, ...] = PLATFORMS
     content_type: str = "all"
     years: tuple[int, int] | None = None
+    genres: tuple[str, ...] = ()
 
     def is_default(self) -> bool:
         """True when the filters keep every title."""
-        return set(self.platforms) == set(PLATFORMS) and self.content_type == "all" and self.years is None
+        return (set(self.platforms) == set(PLATFORMS) and self.content_type == "all" and self.years is None
+                and not self.genres)
 
 
 def year_bounds(titles: pd.DataFrame) -> tuple[int, int]:
@@ -78,9 +84,10 @@ def year_bounds(titles: pd.DataFrame) -> tuple[int, int]:
     return int(years.min()), int(years.max())
 
 
-def make_filters(platforms: object, content_type: object, years: object,
-                 bounds: tuple[int, int]) -> Filters:
-    """Filters from widget values; InvalidQuery with a message a user can act on for impossible values."""
+def make_filters(platforms: object, content_type: object, years: object, bounds: tuple[int, int],
+                 genres: object = None, known_genres: tuple[str, ...] = ()) -> Filters:
+    """Filters from widget values (genres: among known_genres, by name or URL slug); InvalidQuery with a message a
+    user can act on for impossible values."""
     if platforms is None:
         platforms = []
     if isinstance(platforms, str) or not isinstance(platforms, (list, tuple)):
@@ -88,7 +95,19 @@ def make_filters(platforms: object, content_type: object, years: object,
     chosen = {parse_platform(p) for p in platforms}
     kind = "all" if content_type is None or content_type == "" else parse_content_type(content_type)
     return Filters(platforms=tuple(p for p in PLATFORMS if p in chosen), content_type=kind,
-                   years=make_year_range(years, bounds))
+                   years=make_year_range(years, bounds), genres=make_genres(genres, known_genres))
+
+
+def make_genres(genres: object, known: tuple[str, ...]) -> tuple[str, ...]:
+    """The chosen genres in the catalogue's order; InvalidQuery for anything but a list of known genres."""
+    if genres is None:
+        return ()
+    if isinstance(genres, str) or not isinstance(genres, (list, tuple)):
+        raise InvalidQuery("genres must be a list of genre names")
+    if len(genres) > len(known):
+        raise InvalidQuery(f"at most {len(known)} genres can be chosen")
+    chosen = {parse_genre(genre, known) for genre in genres}
+    return tuple(name for name in known if name in chosen)
 
 
 def make_year_range(years: object, bounds: tuple[int, int]) -> tuple[int, int] | None:
@@ -119,7 +138,8 @@ def _whole(value: object) -> int:
 
 
 def kept_rows(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
-    """Which rows of a frame with platform, type and release_year columns the filters keep (a boolean mask)."""
+    """Which rows of a frame with platform, type and release_year columns the filters keep (a boolean mask); the
+    genres are not looked at (see `select` for titles)."""
     return _memo(frame, "keys", _keys).kept(filters)
 
 
@@ -127,6 +147,11 @@ def kept_segment_rows(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
     """kept_rows of a large frame sorted by segment (see core.etl), decided once per run of rows in one segment."""
     runs = _runs(frame)
     return np.repeat(runs.keys.kept(filters), runs.lengths)
+
+
+def genre_names(titles: pd.DataFrame) -> tuple[str, ...]:
+    """The canonical genres the catalogue's titles list, by name."""
+    return _memo(titles, "title_codes", _title_codes).genres.names
 
 
 # ---------------------------------------------------------------------------------------------- indexes
@@ -234,6 +259,15 @@ class TitleCodes:
     country_known: np.ndarray
     genres: Pairs
     countries: Pairs
+    genre_member: np.ndarray  # titles x genres, bool: which canonical genres each title lists
+
+    def kept(self, filters: Filters) -> np.ndarray:
+        """The titles the filters keep (a boolean mask)."""
+        mask = self.keys.kept(filters)
+        if filters.genres:
+            columns = [self.genres.names.index(g) for g in filters.genres if g in self.genres.names]
+            mask &= self.genre_member[:, columns].any(axis=1)
+        return mask
 
 
 def _title_codes(titles: pd.DataFrame) -> TitleCodes:
@@ -244,13 +278,16 @@ def _title_codes(titles: pd.DataFrame) -> TitleCodes:
     movie, show = (kind == "movie") & (unit == "min"), (kind == "tv show") & (unit == "season")
     seasons = np.where(show & ~np.isnan(duration), np.nan_to_num(duration, nan=-1), -1).astype(np.int64)
     audience = _codes(audience_of(titles["rating"]).where(titles["rating"].notna()), list(AUDIENCES))
+    genres = _pair_codes(titles, "genres")
+    member = np.zeros((len(titles), len(genres.names)), dtype=bool)
+    member[genres.row, genres.code] = True
     return TitleCodes(
         keys=_memo(titles, "keys", _keys), audience=audience, minutes=np.where(movie, duration, np.nan),
         seasons=seasons,
         score=titles["score"].to_numpy(dtype="float64", na_value=np.nan),
         n_ratings=titles["n_ratings"].to_numpy(dtype="int64"),
         country_known=titles["country"].fillna("").str.len().gt(0).to_numpy(dtype=bool),
-        genres=_pair_codes(titles, "listed_in"), countries=_pair_codes(titles, "country"))
+        genres=genres, countries=_pair_codes(titles, "country"), genre_member=member)
 
 
 def _pair_codes(titles: pd.DataFrame, column: str) -> Pairs:
@@ -284,7 +321,7 @@ class Selection:
 def select(titles: pd.DataFrame, filters: Filters) -> Selection:
     """The titles the filters keep, as a Selection of the catalogue (its codes built once)."""
     codes = _memo(titles, "title_codes", _title_codes)
-    return Selection(codes, codes.keys.kept(filters))
+    return Selection(codes, codes.kept(filters))
 
 
 def _selection(titles: pd.DataFrame | Selection) -> Selection:
@@ -308,7 +345,7 @@ def prepare(titles: pd.DataFrame, *summaries: pd.DataFrame) -> None:
 
 def filter_titles(titles: pd.DataFrame, filters: Filters, columns: list[str] | None = None) -> pd.DataFrame:
     """The titles the filters keep (only `columns` when given; the frame itself when it keeps everything)."""
-    mask = kept_rows(titles, filters)
+    mask = select(titles, filters).mask
     frame = titles if columns is None else titles[columns]
     return frame if mask.all() else frame[mask]
 
@@ -685,6 +722,45 @@ def rating_activity(activity: pd.DataFrame, filters: Filters) -> Table:
                   mean_rating=sums[month, platform] / ratings[month, platform])
 
 
+def title_rating_activity(titles: Selection, ratings: TitleRatings) -> Table:
+    """rating_activity of any selection of titles (a genre filter cuts across segments), from the ratings per title."""
+    keys = titles.codes.keys
+    kept = np.flatnonzero(titles.mask)
+    pick = sp.csr_matrix((np.ones(len(kept), np.float32), (keys.platform[kept], kept)),
+                         shape=(len(keys.platforms), len(titles.mask)))
+    counts, sums = ratings.monthly(pick)
+    counts, sums = counts.T.astype(np.float64), sums.T.astype(np.float64)  # months x platforms
+    month, platform = np.nonzero(counts)
+    return _table(month=[str(ratings.months[m]) for m in month.tolist()],
+                  platform=[keys.platforms[p] for p in platform.tolist()],
+                  ratings=np.rint(counts[month, platform]).astype(np.int64),
+                  mean_rating=sums[month, platform] / counts[month, platform])
+
+
+def kept_user_totals(titles: Selection, filters: Filters, user_segments: pd.DataFrame,
+                     ratings: TitleRatings | None) -> np.ndarray:
+    """user_totals of the kept titles: from the per-segment sums, or from the ratings per title when a genre
+    filter keeps titles across segments (`ratings` is then required)."""
+    if not filters.genres:
+        return user_totals(user_segments, filters)
+    return _read_only(_per_title(ratings).user_totals(titles.mask))
+
+
+def kept_rating_activity(titles: Selection, filters: Filters, activity: pd.DataFrame,
+                         ratings: TitleRatings | None) -> Table:
+    """rating_activity of the kept titles, from the per-segment sums or (genre filter) the ratings per title."""
+    if not filters.genres:
+        return rating_activity(activity, filters)
+    return title_rating_activity(titles, _per_title(ratings))
+
+
+def _per_title(ratings: TitleRatings | None) -> TitleRatings:
+    """The ratings per title a genre filter needs; ValueError without them (a caller's mistake)."""
+    if ratings is None:
+        raise ValueError("a genre filter needs the ratings per title (core.title_ratings)")
+    return ratings
+
+
 def ratings_per_user(user_counts: np.ndarray, edges: tuple[int, ...] = USER_BINS) -> Table:
     """Users per bin of their rating count [low, next low), with the bins' share of users and of all ratings (%).
 
@@ -715,12 +791,23 @@ def top_user_share(user_counts: np.ndarray, fraction: float = 0.1) -> float | No
     return round(100 * float(np.partition(counts, len(counts) - top)[len(counts) - top:].sum() / counts.sum()), 2)
 
 
-def top_titles(titles: pd.DataFrame, n: int = 20, min_ratings: int = 100) -> pd.DataFrame:
-    """The n best-scored titles with at least min_ratings ratings (ties: more ratings, then title)."""
-    rated = titles[titles["score"].notna() & (titles["n_ratings"] >= min_ratings)]
-    columns = ["title", "platform", "type", "release_year", "score", "n_ratings", "listed_in"]
-    candidates = rated.nlargest(n, "score", keep="all") if n > 0 else rated.iloc[0:0]
-    ranked = candidates.sort_values(["score", "n_ratings", "title"], ascending=[False, False, True]).head(n)
-    out = ranked[columns].reset_index(drop=True)
+TOP_COLUMNS = ["id", "title", "platform", "type", "release_year", "score", "n_ratings", "genres", "listed_in"]
+
+
+def top_titles(titles: pd.DataFrame, n: int = 20, min_ratings: int = 100,
+               kept: np.ndarray | None = None) -> pd.DataFrame:
+    """The n best-scored titles with at least min_ratings ratings (ties: more ratings, then title), among the kept
+    rows (a mask, e.g. select(...).mask) or all of them. Ranked on numpy arrays: only the n rows shown are taken
+    from the frame (taking every kept row of its text columns cost most of the call)."""
+    score = titles["score"].to_numpy(np.float64, na_value=np.nan)
+    counts = titles["n_ratings"].to_numpy(np.int64)
+    rated = ~np.isnan(score) & (counts >= min_ratings)
+    candidates = np.flatnonzero(rated if kept is None else rated & kept)
+    if n > 0 and len(candidates) > n:  # the n-th best score and every title tied with it
+        cut = np.partition(score[candidates], len(candidates) - n)[len(candidates) - n]
+        candidates = candidates[score[candidates] >= cut]
+    names = titles["title"].iloc[candidates].to_numpy(dtype=object).astype(str)
+    order = candidates[np.lexsort((names, -counts[candidates], -score[candidates]))][:max(n, 0)]
+    out = titles.iloc[order][TOP_COLUMNS].reset_index(drop=True)
     out["score"] = out["score"].astype("float64").round(3)
     return out

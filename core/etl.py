@@ -3,7 +3,9 @@
 Processed output (one version folder, reached through the ``current`` link of the output dir):
 - ``titles.parquet``: one row per title -- id, show_id, platform, type, title, director, cast, country,
   date_added (YYYY-MM-DD), release_year, rating (maturity, null -> "g"), duration_int, duration_type
-  ("min" | "season"), listed_in, description, score (mean user rating, NaN when unrated), n_ratings.
+  ("min" | "season"), listed_in (the catalogue's own labels), genres (canonical genres, see core.genres), origin,
+  audience, format, community, collection (the facets of the labels that are not genres), description, score
+  (mean user rating, NaN when unrated), n_ratings. List columns are comma-separated.
 - ``ratings.parquet``: user_id, id, rating, timestamp, date (YYYY-MM-DD); de-duplicated, sorted by user and title.
 - ``users.parquet``: user_id, n_ratings, mean_rating; sorted by user_id.
 - ``user_segments.parquet``: user_row (row of users.parquet), platform, type, release_year, n_ratings -- each
@@ -12,6 +14,8 @@ Processed output (one version folder, reached through the ``current`` link of th
 - ``activity.parquet``: month (YYYY-MM), platform, type, release_year, n_ratings, rating_sum -- ratings per month
   and segment; sorted by segment.
 - ``manifest.json``: fingerprint of the raw files, row counts and the data-quality report.
+
+Titles are cleaned here with pandas; the ratings go through core.rating_etl (SQL on DuckDB, out of core).
 """
 
 from __future__ import annotations
@@ -38,10 +42,11 @@ import pyarrow.parquet as pq
 from core import rating_etl
 from core.config import PLATFORMS, TITLE_FILES, processed_dir_for
 from core.errors import DataError
+from core.genres import map_labels, vocabulary
 from core.locks import file_lock
 from core.progress import Progress
 
-ETL_VERSION = 4
+ETL_VERSION = 5  # 5: canonical genres and facets (core/genres.csv)
 TITLE_COLUMNS = ["show_id", "type", "title", "director", "cast", "country", "date_added",
                  "release_year", "rating", "duration", "listed_in", "description"]
 TEXT_COLUMNS = ["show_id", "type", "title", "director", "cast", "country", "date_added", "rating",
@@ -114,7 +119,7 @@ def check_raw_dir(raw_dir: Path) -> tuple[dict[str, Path], list[Path]]:
 
 def fingerprint(paths: list[Path]) -> str:
     """Hash of the ETL version and each raw file's name, size and modification time."""
-    digest = hashlib.sha256(f"etl-v{ETL_VERSION}".encode())
+    digest = hashlib.sha256(f"etl-v{ETL_VERSION}-genres-{vocabulary().digest}".encode())
     for path in paths:
         stat = path.stat()
         digest.update(f"{path.parent.name}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
@@ -206,6 +211,18 @@ def keep_genres_whole(listed_in: pd.Series, scope: str, report: QualityReport) -
     return listed_in
 
 
+def canonical_genres(listed_in: pd.Series, scope: str, report: QualityReport) -> pd.DataFrame:
+    """The canonical genres and facets of the labels (core.genres); labels mapped and left unmapped reported."""
+    mapped = map_labels(listed_in)
+    report.add(scope, f"listed_in: labels mapped to canonical genres/facets ({len(mapped.mapped)} distinct)",
+               sum(mapped.mapped.values()))
+    for label, count in sorted(mapped.unmapped.items()):
+        report.add(scope, f"listed_in: label '{label}' not in core/genres.csv: kept as a genre of its own", count)
+    report.add(scope, "genres: none left (only facet or type labels, or no listed_in)",
+               int(mapped.columns["genres"].isna().sum()))
+    return mapped.columns
+
+
 def parse_dates(values: pd.Series, scope: str, report: QualityReport) -> pd.Series:
     """Kaggle 'september 25, 2021' (or ISO) dates -> 'YYYY-MM-DD'; unreadable -> null."""
     parsed = pd.to_datetime(values, format="%B %d, %Y", errors="coerce")
@@ -241,6 +258,7 @@ def transform_titles(raw: pd.DataFrame, platform: str, report: QualityReport) ->
     })
     out = out.join(split_duration(frame["duration"], scope, report))
     out["listed_in"] = keep_genres_whole(frame["listed_in"], scope, report)
+    out = out.join(canonical_genres(out["listed_in"], scope, report))
     out["description"] = frame["description"]
     return out
 
@@ -264,12 +282,15 @@ def load_titles(title_files: dict[str, Path], report: QualityReport,
         frames.append(transform_titles(read_title_file(title_files[platform], report), platform, report))
         progress.advance()
     titles = drop_unusable_titles(pd.concat(frames, ignore_index=True), report)
+    # Always said, zero included: a new label in a catalogue must be noticed and added to the vocabulary.
+    unmapped = sum(map_labels(titles["listed_in"]).unmapped.values())
+    report.entries.append(("titles", "listed_in labels left unmapped (not in core/genres.csv)", unmapped))
     if titles.empty:
         raise DataError(f"{title_files[PLATFORMS[0]].parent}: no usable title in the four catalogues")
     return titles
 
 
-# ---------------------------------------------------------------------------------------------- ratings
+# ---------------------------------------------------------------------------------------------- segments
 def megabytes(paths: list[Path]) -> float:
     """Total size of some files in MiB."""
     return sum(path.stat().st_size for path in paths) / 2**20

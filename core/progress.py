@@ -25,7 +25,15 @@ def resident_mb() -> float | None:
 
 
 def peak_mb() -> float:
-    """This process's peak resident memory so far."""
+    """This process's peak resident memory so far: VmHWM where /proc has it (getrusage's maxrss also counts the
+    parent's peak when the process was started by vfork + exec, as Python's subprocess does), else maxrss."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
 

@@ -1,6 +1,7 @@
 """The rating half of the ETL, out of core: the rating files are streamed into DuckDB, which runs the SQL of
-core.rating_sql under a memory cap (spilling to a folder beside the output), and the results are streamed into
-parquet. Memory stays flat as the ratings grow; only per-user totals (one row per user) are held whole."""
+core.rating_sql under a memory cap ($STREAMING_ETL_MEMORY, default 400MB; what does not fit spills to a folder
+beside the output), a range of users at a time, and the results are streamed into parquet. Memory stays flat as
+the ratings grow: only the totals per title and per user (a row each) are held whole."""
 
 from __future__ import annotations
 
@@ -31,12 +32,13 @@ RAW_TYPES = {"userId": pa.int64(), "rating": pa.float64(), "timestamp": pa.float
 RAW_SCHEMA = pa.schema([("user_id", pa.int64()), ("rating", pa.float64()), ("ts", pa.float64()),
                         ("code", pa.int32())])
 MEMORY_ENV = "STREAMING_ETL_MEMORY"
-DEFAULT_MEMORY = "500MB"  # DuckDB's cap; the process adds ~0.3 GB (Python, pandas, Arrow batches)
+DEFAULT_MEMORY = "400MB"  # DuckDB's cap; the process adds ~0.4 GB (Python, pandas, Arrow batches, writers)
 BLOCK_BYTES = 8 << 20  # CSV text per batch: ~280k rating rows
 RATING_ROW_GROUP = 2_000_000  # rows per row group of ratings.parquet
 SUMMARY_ROW_GROUP = 1 << 20  # pyarrow's default, as DataFrame.to_parquet wrote the summaries
 LAST_DAY = 47_482  # 2100-01-01, the end of the timestamps kept
-# Memory per usable row of a part: de-duplication (a window over the part) and the sorted output held at once.
+# Engine memory per usable row of a part (its window and sort, with the checked rows beside them): parts of ~4M
+# rows under the default cap, so the real data is cut in three and nothing of a part spills.
 BYTES_PER_PART_ROW = 100
 
 

@@ -318,6 +318,36 @@ def search_users(users: pd.DataFrame, text: object, limit: int = DEFAULT_LIMIT) 
     return [(int(index.ids[row]), index.label(row)) for row in found]
 
 
+def search_genres(text: object, known: tuple[str, ...], limit: int = 3) -> list[str]:
+    """The canonical genres (among `known`) a search text names, best first: by their name or by any catalogue label
+    folded into them ('documentaries', 'suspense' -> thriller), exact, then prefix, then a word or anything
+    containing the text, then close spellings."""
+    query = normalize(text)[:MAX_QUERY]
+    if not query:
+        return []
+    names = _genre_names(known)
+    ranked: dict[str, None] = {}
+    for tier in (lambda name: name == query, lambda name: name.startswith(query),
+                 lambda name: f" {query}" in f" {name}", lambda name: query in name):
+        ranked.update((genre, None) for name, genre in names if tier(name))
+    if len(query) >= FUZZY_MIN_LENGTH:
+        close = process.extract(query, [name for name, _ in names], scorer=fuzz.ratio, processor=None,
+                                score_cutoff=FUZZY_CUTOFF, limit=len(names))
+        ranked.update((names[row][1], None) for _, _, row in close)
+    return list(ranked)[:max(limit, 0)]
+
+
+def _genre_names(known: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(search form of a name, canonical genre) for each known genre and each label folded into one."""
+    from core.genres import vocabulary  # the vocabulary file is read on first use
+
+    pairs = [(normalize(genre), genre) for genre in known]
+    labels = sorted(vocabulary().labels.items(), key=lambda item: len(item[1]["genres"]))  # 'romantic comedy' last
+    for label, columns in labels:
+        pairs += [(normalize(label), genre) for genre in columns["genres"] if genre in known]
+    return list(dict.fromkeys(pairs))
+
+
 # ---------------------------------------------------------------------------------------------- look-ups
 def title_option(titles: pd.DataFrame, title_id: object) -> tuple[str, str] | None:
     """(id, label) of one title id, or None when the catalogue has no such title."""

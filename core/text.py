@@ -15,6 +15,8 @@ _UPPER_WORDS = frozenset("tv uk usa us ii iii iv vi vii viii ix xi xii xiii xiv 
 _BREAKS = (":", "-", "—", "(", "!", "?", ".")
 _PUNCTUATION = "\"'“”‘’()[]¡¿.,:;!?"
 # Surname prefixes with an inner capital (McKellen, O'Brien); not "mac", which would break Mack, Macy, Machine.
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[\"'“‘(]?[a-z]")
+_LONE_I = re.compile(r"(?<![\w'’])i(?=['’]|\b)(?![\w-])")
 _INNER_CAPITAL = re.compile(r"(?<=\bMc)[a-z](?=[a-z])|(?<=\bO['’])[a-z]")
 
 
@@ -45,6 +47,14 @@ def _capitalised(match: re.Match) -> str:
         if char.isdigit():
             return part
     return part
+
+
+def sentence_case(text: object, missing: str = "") -> str:
+    """'a father. his son!' -> 'A father. His son!' (and a lone 'i' -> 'I'); None/NaN -> `missing`."""
+    if text is None or (isinstance(text, float) and math.isnan(text)) or str(text) == "<NA>":
+        return missing
+    capitalised = _SENTENCE_START.sub(lambda match: match.group(0).upper(), str(text))
+    return _LONE_I.sub("I", capitalised)
 
 
 def bounded(value: str, name: str, limit: int = MAX_INPUT) -> str:

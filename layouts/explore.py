@@ -1,8 +1,9 @@
 """Explore panel: a global filter bar, headline numbers that follow it, ten charts comparing the platforms and a
 top-rated titles table with a CSV download.
 
-The filters live in the URL query (`?platforms=netflix,hulu&type=movie&years=2000-2010&min_ratings=50`):
-`layout(**query)` pre-fills the widgets from it, replacing invalid values by defaults with an inline notice.
+The filters live in the URL query (`?platforms=netflix,hulu&type=movie&years=2000-2010&genres=drama,sci-fi-fantasy
+&min_ratings=50`): `layout(**query)` pre-fills the widgets from it, replacing invalid values by defaults with an
+inline notice. Genres are the canonical ones (core.genres), written in the URL by their slugs.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from core import eda
+from core import eda, title_ratings
 from core.config import PLATFORMS
+from core.genres import display_name, parse_genre, slug
 from core.errors import InvalidQuery
 from core.text import bounded, quoted
 from core.queries import parse_content_type, parse_platform
@@ -22,7 +24,7 @@ from layouts import ids
 from layouts.explore_charts import color, empty, label
 from layouts.header import page_header
 from layouts.state import catalog
-from layouts.tables import csv_download_button
+from layouts.tables import csv_download_button, scroll_region
 from layouts.urlstate import split_list, to_query_string
 
 TYPE_OPTIONS = (("all", "All"), ("movie", "Movies"), ("tv show", "TV shows"))
@@ -31,20 +33,24 @@ DEFAULT_MIN_RATINGS = 100
 MAX_MIN_RATINGS = 100_000
 YEAR_SEPARATOR = re.compile(r"-|–|,|\.\.|:|to")  # 2000-2010, 2000–2010, 2000..2010, 2000:2010, 2000 to 2010
 TOP_TITLES = 20
+SCORE_SCALE = "0.5\u2060–\u20605"  # word joiners: the range never breaks at its dash
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": "hover",
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
                 "toImageButtonOptions": {"format": "png", "scale": 2}}
 # (graph id, title, caption, height in px)
 CHARTS = (
-    (ids.EXPLORE_CHART_TYPES, "Titles by platform and type", "Movies solid, TV shows hatched", 360),
-    (ids.EXPLORE_CHART_RELEASES, "Releases per year", "Titles by release year", 360),
+    (ids.EXPLORE_CHART_TYPES, "Titles by platform and type",
+     "Movies solid, TV shows hatched; click a bar to keep its platform", 360),
+    (ids.EXPLORE_CHART_RELEASES, "Releases per year", "Titles by release year; click a point to keep its year", 360),
     (ids.EXPLORE_CHART_MINUTES, "Movie runtimes",
-     "Box: middle half of movies; whiskers: 5th–95th percentile; dashed: mean", 360),
+     "Box: middle half of movies; whiskers: 5th–95th percentile; dashed: mean; click a box to keep its platform",
+     360),
     (ids.EXPLORE_CHART_SEASONS, "TV show seasons", "Share of each platform's shows by number of seasons", 360),
     (ids.EXPLORE_CHART_MATURITY, "Maturity ratings mix",
-     "Rating codes grouped into audiences (hover for the codes)", 360),
+     "Rating codes grouped into audiences (hover for the codes); click a bar to keep its platform", 360),
     (ids.EXPLORE_CHART_GENRES, "Top genres per platform",
-     "Each platform's six most common genres; cells: share of its titles", 500),
+     "Each platform's six most common genres (one vocabulary for all four); cells: share of its titles; click a "
+     "cell to keep its genre", 500),
     (ids.EXPLORE_CHART_COUNTRIES, "Top countries", "Ten countries with most titles; co-productions count for each",
      500),
     (ids.EXPLORE_CHART_SCORES, "Mean score distribution", "Mean user score of each rated title", 360),
@@ -57,16 +63,17 @@ CHARTS = (
 # ---------------------------------------------------------------------------------------------- URL state
 @dataclass(frozen=True)
 class ExploreState:
-    """Widget values of the panel: platforms, content type, release-year range, table's minimum ratings."""
+    """Widget values of the panel: platforms, content type, release-year range, table's minimum ratings, genres."""
 
     platforms: tuple[str, ...]
     content_type: str
     years: tuple[int, int]
     min_ratings: int
+    genres: tuple[str, ...] = ()
 
 
 def default_state(bounds: tuple[int, int]) -> ExploreState:
-    """Every platform, both types, every year, the default minimum number of ratings."""
+    """Every platform, both types, every year, the default minimum number of ratings, every genre."""
     return ExploreState(PLATFORMS, "all", bounds, DEFAULT_MIN_RATINGS)
 
 
@@ -79,6 +86,15 @@ def parse_platform_list(text: str) -> tuple[str, ...]:
         raise InvalidQuery("no platform named")
     chosen = {parse_platform(name) for name in names}
     return tuple(p for p in PLATFORMS if p in chosen)
+
+
+def parse_genre_list(text: str, known: tuple[str, ...]) -> tuple[str, ...]:
+    """Genres from 'drama,sci-fi-fantasy' (slugs or names), in the catalogue's order; InvalidQuery for unknown ones."""
+    names = split_list(bounded(text, "genres", 2000))
+    if not names:
+        raise InvalidQuery("no genre named")
+    chosen = {parse_genre(name, known) for name in names}
+    return tuple(name for name in known if name in chosen)
 
 
 def parse_year_range(text: str, bounds: tuple[int, int]) -> tuple[int, int]:
@@ -112,13 +128,15 @@ def parse_min_ratings(value: object) -> int:
     return int(number)
 
 
-def state_from_query(query: dict[str, str], bounds: tuple[int, int]) -> tuple[ExploreState, list[str]]:
+def state_from_query(query: dict[str, str], bounds: tuple[int, int],
+                     known_genres: tuple[str, ...] = ()) -> tuple[ExploreState, list[str]]:
     """Widget values from URL query parameters, and the names of the parameters that were invalid (defaulted)."""
     state, invalid = default_state(bounds), []
     values = {}
     readers = {"platforms": parse_platform_list,
                "type": lambda text: parse_content_type(text),
                "years": lambda text: parse_year_range(text, bounds),
+               "genres": lambda text: parse_genre_list(text, known_genres),
                "min_ratings": parse_min_ratings}
     for key, read in readers.items():
         if key in query:
@@ -129,15 +147,16 @@ def state_from_query(query: dict[str, str], bounds: tuple[int, int]) -> tuple[Ex
     return ExploreState(platforms=values.get("platforms", state.platforms),
                         content_type=values.get("type", state.content_type),
                         years=values.get("years", state.years),
-                        min_ratings=values.get("min_ratings", state.min_ratings)), invalid
+                        min_ratings=values.get("min_ratings", state.min_ratings),
+                        genres=values.get("genres", state.genres)), invalid
 
 
 def query_string(platforms: object, content_type: object, years: object, min_ratings: object,
-                 bounds: tuple[int, int]) -> str:
+                 bounds: tuple[int, int], genres: object = None, known_genres: tuple[str, ...] = ()) -> str:
     """The URL search ('?type=movie&years=2000-2010', '' for defaults) of widget values; invalid ones are left out."""
     values: dict[str, object] = {}
     try:
-        filters = eda.make_filters(platforms, content_type, years, bounds)
+        filters = eda.make_filters(platforms, content_type, years, bounds, genres, known_genres)
     except InvalidQuery:
         filters = None
     if filters is not None:
@@ -145,6 +164,7 @@ def query_string(platforms: object, content_type: object, years: object, min_rat
             values["platforms"] = list(filters.platforms) or "none"
         values["type"] = TYPE_IN_URL.get(filters.content_type)
         values["years"] = f"{filters.years[0]}-{filters.years[1]}" if filters.years else None
+        values["genres"] = [slug(genre) for genre in filters.genres]
     try:
         count = parse_min_ratings(min_ratings)
         values["min_ratings"] = count if count != DEFAULT_MIN_RATINGS else None
@@ -172,8 +192,13 @@ def platform_option(platform: str) -> dict:
             "value": platform}
 
 
-def filter_bar(state: ExploreState, bounds: tuple[int, int]) -> dbc.Card:
-    """Platforms, content type and release-year range: they drive every chart and the headline numbers."""
+def genre_options(known: tuple[str, ...]) -> list[dict]:
+    """The genre picker's options: canonical genres by display name."""
+    return [{"label": display_name(genre), "value": genre} for genre in known]
+
+
+def filter_bar(state: ExploreState, bounds: tuple[int, int], known_genres: tuple[str, ...] = ()) -> dbc.Card:
+    """Platforms, content type, release-year range and genres: they drive every chart and the headline numbers."""
     return dbc.Card(dbc.CardBody(dbc.Row([
         dbc.Col([dbc.Label("Platforms", html_for=ids.EXPLORE_PLATFORMS, class_name="filter-label"),
                  dbc.Checklist(id=ids.EXPLORE_PLATFORMS, options=[platform_option(p) for p in PLATFORMS],
@@ -194,8 +219,13 @@ def filter_bar(state: ExploreState, bounds: tuple[int, int]) -> dbc.Card:
                                  tooltip={"placement": "bottom", "always_visible": False})],
                 xs=12, md=9, xl=4),
         dbc.Col(dbc.Button("Reset", id=ids.EXPLORE_RESET, color="secondary", outline=True, size="sm",
-                           title="Back to every platform, type and year"),
+                           title="Back to every platform, type, year and genre"),
                 xs=12, md=3, xl=1, class_name="d-flex align-items-end justify-content-md-end"),
+        dbc.Col([dbc.Label("Genres", html_for=ids.EXPLORE_GENRES, class_name="filter-label"),
+                 dcc.Dropdown(id=ids.EXPLORE_GENRES, options=genre_options(known_genres), value=list(state.genres),
+                              multi=True, placeholder="All genres: pick one or more to keep titles of any of them",
+                              className="genre-picker")],
+                xs=12),
     ], class_name="g-3 align-items-start")), class_name="explore-filters mb-3")
 
 
@@ -203,7 +233,7 @@ def headline_card(card_id: str, name: str, value: str, note: str) -> dbc.Col:
     """One headline number with a short explanation."""
     return dbc.Col(dbc.Card(dbc.CardBody([
         html.Div(name, className="text-body-secondary small text-uppercase fw-semibold kpi-name"),
-        html.Div(value, id=card_id, className="fs-3 fw-semibold kpi-value"),
+        html.Div(value, id=card_id, className="fw-semibold kpi-value"),
         html.Div(note, className="text-body-secondary small kpi-note"),
     ]), class_name="h-100 kpi-card"), xs=6, lg=3)
 
@@ -218,19 +248,36 @@ def headline_cards(numbers: eda.Headline, catalogue_titles: int) -> list[dbc.Col
         headline_card(ids.EXPLORE_KPI_USERS, "Users", f"{numbers['users']:,}", "who rated these titles"),
         headline_card(ids.EXPLORE_KPI_RATINGS, "Ratings", f"{numbers['ratings']:,}", "given to these titles"),
         headline_card(ids.EXPLORE_KPI_SCORE, "Mean score", score,
-                      f"average over {numbers['rated_titles']:,} rated titles, scale 0.5–5"),
+                      f"average over {numbers['rated_titles']:,} rated titles, scale {SCORE_SCALE}"),
     ]
 
 
 def chart_card(graph_id: str, title: str, caption: str, height: int) -> dbc.Col:
-    """A chart in a card, with a loading spinner for slow updates."""
+    """A chart in a card, with a loading spinner for slow updates, and its text alternative: a sentence saying what
+    it shows (filled with the figure) and its numbers as a table behind a toggle (filled when opened)."""
     graph = dcc.Graph(id=graph_id, figure=empty("", None), config=GRAPH_CONFIG, style={"height": f"{height}px"},
                       className="explore-graph")
     return dbc.Col(dbc.Card([
         dbc.CardHeader([html.H2(title, className="h6 mb-0"), html.Small(caption, className="text-body-secondary")]),
-        dbc.CardBody(dcc.Loading(graph, type="circle", delay_show=200, color="var(--bs-primary)"),
-                     class_name="p-2"),
+        dbc.CardBody([
+            dcc.Loading(graph, type="circle", delay_show=200, color="var(--bs-primary)"),
+            html.P(id=ids.EXPLORE_CHART_SUMMARIES[graph_id], className="chart-summary"),
+            table_toggle(ids.EXPLORE_CHART_TABLE_TOGGLES[graph_id], ids.EXPLORE_CHART_TABLES[graph_id], False),
+            scroll_region(ids.EXPLORE_CHART_TABLES[graph_id], f"{title}: data table", "chart-data", hidden=True),
+        ], class_name="p-2"),
     ], class_name="h-100 chart-card"), xs=12, xl=6)
+
+
+def table_toggle(toggle_id: str, table_id: str, is_open: bool) -> html.Button:
+    """The 'Show as table' / 'Hide table' button of a chart (a disclosure: aria-expanded, aria-controls)."""
+    return html.Button(table_toggle_text(is_open), id=toggle_id, type="button", n_clicks=0,
+                       className="btn btn-link btn-sm p-0 chart-table-toggle",
+                       **{"aria-expanded": "true" if is_open else "false", "aria-controls": table_id})
+
+
+def table_toggle_text(is_open: bool) -> list:
+    """The toggle's label, with a disclosure triangle screen readers skip (aria-expanded says it)."""
+    return [html.Span("▾ " if is_open else "▸ ", **{"aria-hidden": "true"}), "Hide table" if is_open else "Show as table"]
 
 
 def top_titles_card(state: ExploreState) -> dbc.Col:
@@ -248,8 +295,8 @@ def top_titles_card(state: ExploreState) -> dbc.Col:
             ], size="sm", class_name="has-validation"), xs="auto"),
             dbc.Col(csv_download_button(ids.EXPLORE_TOP_CSV_BUTTON, ids.EXPLORE_TOP_CSV), xs="auto"),
         ], class_name="g-2 align-items-center")),
-        dbc.CardBody(dcc.Loading(html.Div(id=ids.EXPLORE_TOP_TABLE, className="top-table"), type="circle",
-                                 delay_show=200), class_name="p-0"),
+        dbc.CardBody(dcc.Loading(scroll_region(ids.EXPLORE_TOP_TABLE, f"Top {TOP_TITLES} titles by mean score",
+                                               "top-table"), type="circle", delay_show=200), class_name="p-0"),
     ], class_name="chart-card"), xs=12)
 
 
@@ -265,13 +312,14 @@ def link_alert(invalid: list[str]) -> dbc.Alert | None:
 def layout(**query: str) -> html.Div:
     """The Explore page, with filters pre-filled from the URL query."""
     data = catalog()
-    bounds = eda.year_bounds(data.titles)
-    state, invalid = state_from_query(query, bounds)
+    bounds, known = eda.year_bounds(data.titles), eda.genre_names(data.titles)
+    state, invalid = state_from_query(query, bounds, known)
     return html.Div([
         dcc.Location(id=ids.EXPLORE_URL, refresh=False),
         page_header("Explore the catalogues",
-                    "Compare Amazon Prime, Disney+, Hulu and Netflix: every number and chart follows the filters"),
-        filter_bar(state, bounds),
+                    "Compare Amazon Prime, Disney+, Hulu and Netflix: every number and chart follows the filters; "
+                    "click a platform, a year or a genre cell in a chart to filter by it"),
+        filter_bar(state, bounds, known),
         link_alert(invalid),
         html.Div(id=ids.EXPLORE_ALERT),
         dbc.Row(headline_cards(_initial_headline(data, state, bounds), len(data.titles)), id=ids.EXPLORE_HEADLINES,
@@ -282,6 +330,9 @@ def layout(**query: str) -> html.Div:
 
 def _initial_headline(data, state: ExploreState, bounds: tuple[int, int]) -> eda.Headline:
     """Headline numbers of the pre-filled filters, so the cards are right before any callback runs."""
-    filters = eda.make_filters(list(state.platforms), state.content_type, list(state.years), bounds)
-    return eda.headline(eda.filter_titles(data.titles, filters), eda.user_totals(data.user_segments, filters))
+    filters = eda.make_filters(list(state.platforms), state.content_type, list(state.years), bounds,
+                               list(state.genres), eda.genre_names(data.titles))
+    titles = eda.select(data.titles, filters)
+    ratings = title_ratings.for_catalog(data) if filters.genres else None
+    return eda.headline(titles, eda.kept_user_totals(titles, filters, data.user_segments, ratings))
 

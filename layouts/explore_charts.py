@@ -18,7 +18,8 @@ import plotly.graph_objects as go
 
 from core import eda
 from core.eda import Table
-from layouts.figures import PLATFORM_COLORS, PLATFORM_LABELS, empty_figure, styled
+from core.genres import display_name
+from layouts.figures import BOTTOM_LEGEND, PLATFORM_COLORS, PLATFORM_LABELS, empty_figure, styled
 from layouts.tables import display_text
 
 NO_MATCH = "No titles match these filters"
@@ -45,6 +46,12 @@ def name_text(value: str) -> str:
     return display_text(value)
 
 
+@lru_cache(maxsize=1024)
+def genre_text(genre: str) -> str:
+    """A canonical genre's display name ('sci-fi & fantasy' -> 'Sci-Fi & Fantasy'; cached like name_text)."""
+    return display_name(genre)
+
+
 def color(platform: str) -> str:
     """A platform's colour."""
     return PLATFORM_COLORS.get(platform, NEUTRAL)
@@ -61,15 +68,14 @@ def is_empty(table: Table) -> bool:
     return not next(iter(table.values()), [])
 
 
-def figure(traces: list[dict], theme: str | None, show_legend: bool = True, legend_rows: int = 1, **layout) -> dict:
-    """A figure dict: the app's styling, a horizontal legend above the plot (room for legend_rows lines of it),
-    readable hover labels, then `layout`."""
+def figure(traces: list[dict], theme: str | None, show_legend: bool = True, **layout) -> dict:
+    """A figure dict: the app's styling, a horizontal legend at the bottom (wrapping on narrow screens), readable
+    hover labels, then `layout`."""
     merged = dict(_themed_layout("dark" if theme == "dark" else "light"))
     own = {"showlegend": show_legend, "hoverlabel": {"namelength": -1}, "separators": ".,",
-           # The top margin holds the legend under the mode bar (shown on hover), so neither covers the other.
-           "margin": {"l": 50, "r": 20, "t": MODEBAR_HEIGHT + (10 + 20 * legend_rows if show_legend else 0),
-                      "b": 50},
-           "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0}}
+           # The top margin keeps the plot clear of the mode bar (shown on hover, always on touch screens).
+           "margin": {"l": 50, "r": 20, "t": MODEBAR_HEIGHT + 10, "b": 50},
+           "legend": dict(BOTTOM_LEGEND)}
     for part in (own, layout):
         for key, value in part.items():
             base = merged.get(key)
@@ -197,13 +203,14 @@ def maturity_figure(table: Table, theme: str | None) -> dict:
             "hovertemplate": f"<b>%{{y}}</b> · {AUDIENCE_LABELS[band]}<br>%{{x:.1f}}% of titles (%{{customdata:,}})"
                              f"<br><i>Ratings: {code_text}</i><extra></extra>"})
     platforms = [label(p) for p in platform_order(table["platform"])]
-    return figure(traces, theme, legend_rows=2, barmode="stack", legend={"traceorder": "normal"},
+    return figure(traces, theme, barmode="stack", legend={"traceorder": "normal"},
                   xaxis={"title": {"text": "Share of titles (%)"}, "range": [0, 100], "ticksuffix": "%"},
                   yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(reversed(platforms))})
 
 
 def genres_figure(table: Table, theme: str | None) -> dict:
-    """Heatmap: share of each platform's titles in each of the platforms' top genres."""
+    """Heatmap: share of each platform's titles in each of the platforms' top canonical genres (a click on a cell
+    filters by its genre: the callback reads the genre from the cell's y label)."""
     if is_empty(table):
         return empty(NO_MATCH, theme)
     cells = _groups(table, "genre", ["platform", "share", "titles"])
@@ -214,7 +221,7 @@ def genres_figure(table: Table, theme: str | None) -> dict:
     scale = [[0, "#1e2633"], [1, "#4dabf7"]] if theme == "dark" else [[0, "#f1f5fb"], [1, "#1660c7"]]
     heatmap = {
         "type": "heatmap", "z": shares, "x": [label(p) for p in platforms],
-        "y": [name_text(g) for g in genres], "customdata": [[int(row.get(p, 0)) for p in platforms] for row in count],
+        "y": [genre_text(g) for g in genres], "customdata": [[int(row.get(p, 0)) for p in platforms] for row in count],
         "text": [[f"{v:.0f}%" if v >= 0.5 else "" for v in row] for row in shares], "texttemplate": "%{text}",
         "xtype": "array", "ytype": "array",
         "textfont": {"size": 11}, "colorscale": scale, "zmin": 0, "xgap": 2, "ygap": 2,
@@ -261,7 +268,7 @@ def scores_figure(table: Table, means: Table, theme: str | None) -> dict:
                            for start, end, n in zip(part["start"], part["end"], part["titles"])],
             "hovertemplate": f"<b>{label(platform)}</b> · score %{{customdata[0]:.2f}}–%{{customdata[1]:.2f}}"
                              "<br>%{y:.1f}% of its rated titles (%{customdata[2]:,})<extra></extra>"})
-    return figure(traces, theme, legend_rows=2,
+    return figure(traces, theme,
                   xaxis={"title": {"text": "Mean user score"}, "range": [0.5, 5], "dtick": 0.5},
                   yaxis={"title": {"text": "Share of rated titles (%)"}, "ticksuffix": "%", "rangemode": "tozero"})
 
@@ -294,7 +301,7 @@ def users_figure(table: Table, top_share: float | None, theme: str | None) -> di
     ]
     notes = []
     if top_share is not None:
-        notes.append({"text": f"The most active 10% of these users give {top_share:.0f}% of the ratings",
+        notes.append({"text": f"The most active 10% of these users<br>give {top_share:.0f}% of the ratings",
                       "showarrow": False, "xref": "paper", "yref": "paper", "x": 1, "y": 0.62, "xanchor": "right",
                       "yanchor": "bottom", "font": {"size": 11}, "opacity": 0.85})
     return figure(traces, theme, annotations=notes, margin={"r": 60},

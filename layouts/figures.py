@@ -11,6 +11,30 @@ PLATFORM_COLORS = {"amazon": "#00a8e1", "disney": "#113ccf", "hulu": "#1ce783", 
 PLATFORM_LABELS = {"amazon": "Amazon Prime", "disney": "Disney+", "hulu": "Hulu", "netflix": "Netflix"}
 
 
+DARK_TEXT, LIGHT_TEXT = "#212529", "#ffffff"
+# A horizontal legend at the bottom of the figure, under the x-axis title: on a narrow screen it wraps onto more
+# lines and Plotly grows the bottom margin for them, so it never covers the plot nor meets the mode bar on top.
+BOTTOM_LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "xanchor": "left", "x": 0}
+
+
+def luminance(hex_color: str) -> float:
+    """The relative luminance of a #rrggbb colour (WCAG 2.1)."""
+    channels = [int(hex_color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    red, green, blue = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(first: str, second: str) -> float:
+    """The WCAG contrast ratio of two #rrggbb colours (1 to 21; text needs 4.5)."""
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def readable_on(background: str) -> str:
+    """Dark or white text, whichever contrasts more with the background (Hulu's green takes dark text)."""
+    return max((DARK_TEXT, LIGHT_TEXT), key=lambda text: contrast(text, background))
+
+
 def template_for(theme: str | None) -> str:
     """The Plotly template matching the page's Bootstrap colour mode."""
     return "plotly_dark" if theme == "dark" else "plotly_white"

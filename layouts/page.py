@@ -7,7 +7,26 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from core import Catalog
-from layouts import explore, ids, queries, recommend
+from layouts import explore, ids, queries, recommend, title
+
+# Dash's page template with the page's language declared (screen readers pick their voice from it; WCAG 3.1.1).
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
 
 PAGES = (
     # (module name, path, navigation label, layout module)
@@ -22,6 +41,9 @@ def register_pages(catalog: Catalog) -> None:
     for order, (name, path, label, module) in enumerate(PAGES):
         dash.register_page(name, path=path, name=label, order=order, title=f"{label} · Streaming Atlas",
                            layout=module.layout)
+    # One title (/title?id=ns2544): reached from links and the search box, not from the navigation links.
+    dash.register_page("title", path="/title", name="Title", order=len(PAGES), title="Title · Streaming Atlas",
+                       layout=title.layout)
 
 
 def data_badge(catalog: Catalog) -> dbc.Badge:
@@ -41,7 +63,8 @@ def navbar(catalog: Catalog) -> dbc.Navbar:
     links = [dbc.NavItem(dbc.NavLink(label, href=path, active="exact")) for _, path, label, _ in PAGES]
     return dbc.Navbar(dbc.Container([
         dbc.NavbarBrand("Streaming Atlas", href="/", className="fw-semibold"),
-        dbc.Nav(links, pills=True, className="me-auto flex-nowrap"),
+        dbc.Nav(links, pills=True, className="flex-nowrap"),
+        html.Div(title.search_box(), className="me-auto nav-search-slot"),
         html.Div([data_badge(catalog),
                   dbc.Switch(id=ids.THEME_SWITCH, label="Dark", value=False, className="mb-0 ms-3")],
                  className="d-flex align-items-center"),

@@ -20,7 +20,7 @@ from layouts import ids
 from layouts.figures import PLATFORM_LABELS
 from layouts.header import page_header
 from layouts.state import catalog
-from layouts.tables import csv_download_button
+from layouts.tables import chart_data_details, csv_download_button
 
 ALL = "all"  # the 'no platform filter' option of query 1
 DEFAULT_PLATFORM = "netflix"
@@ -143,13 +143,16 @@ def radios(component_id: str, value: str, options: list[dict]) -> dbc.RadioItems
     return dbc.RadioItems(id=component_id, options=options, value=value, inline=True, className="pt-1")
 
 
-def results(answer_id: str, chart_id: str) -> dcc.Loading:
-    """The answer in words and its context chart; a spinner shows when an update takes over 200 ms."""
+def results(answer_id: str, chart_id: str, title: str) -> dcc.Loading:
+    """The answer in words and its context chart, with the chart's text alternative (a sentence and its numbers
+    behind 'Show as table'); a spinner shows when an update takes over 200 ms."""
     return dcc.Loading(html.Div([
         html.Div(id=answer_id, className="queries-answer", **{"aria-live": "polite"}),
         dcc.Graph(id=chart_id, className="queries-chart", style={"height": "340px"},
                   config={"displaylogo": False, "responsive": True,
                           "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}),
+        html.P(id=ids.QUERIES_CHART_SUMMARIES[chart_id], className="chart-summary"),
+        chart_data_details(ids.QUERIES_CHART_TABLES[chart_id], f"{title}: the chart's data"),
     ]), delay_show=200, type="circle", color="var(--bs-primary)")
 
 
@@ -169,7 +172,7 @@ def card(number: int, title: str, question: str, controls: list, answer_id: str,
             html.Div([html.H2(title, className="h6 mb-0"),
                       html.Div(question, className="small text-body-secondary")]),
         ], className="d-flex align-items-center gap-2")),
-        dbc.CardBody([dbc.Row(controls, className="g-2 mb-3"), results(answer_id, chart_id)]),
+        dbc.CardBody([dbc.Row(controls, className="g-2 mb-3"), results(answer_id, chart_id, title)]),
         dbc.CardFooter(download(button_id, download_id, what)),
     ], className="h-100 queries-card"), xs=12, xl=6)
 

@@ -11,10 +11,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from _plotly_utils.utils import to_typed_array_spec
+from dash import dcc
 
 from core.config import PLATFORMS
 from core.text import title_case
-from layouts.figures import PLATFORM_COLORS, PLATFORM_LABELS, empty_dict, merged, themed_layout
+from layouts.figures import BOTTOM_LEGEND, PLATFORM_COLORS, PLATFORM_LABELS, empty_dict, merged, themed_layout
+from layouts.tables import rows_table
 
 CHART_HEIGHT = 340
 NEUTRAL = "#9aa5b1"
@@ -197,9 +199,9 @@ def _finish(traces: list[dict], theme: str | None, shapes: list[dict] | None = N
     return {"data": traces, "layout": {**own, **merged(base, {"height": CHART_HEIGHT, **layout})}}
 
 
-def _legend(y: float, **more) -> dict:
-    """A horizontal legend above the plot, left-aligned."""
-    return {"orientation": "h", "yanchor": "bottom", "y": y, "xanchor": "left", "x": 0, **more}
+def _legend(**more) -> dict:
+    """A horizontal legend at the bottom of the figure, left-aligned (it wraps on narrow screens)."""
+    return {**BOTTOM_LEGEND, **more}
 
 
 def longest_figure(rows: Sequence[dict], unit: str, theme: str | None) -> dict:
@@ -220,7 +222,7 @@ def longest_figure(rows: Sequence[dict], unit: str, theme: str | None) -> dict:
             "name": platform_label(platform), "orientation": "h", "text": [str(r["duration_int"]) for _, r in picked],
             "textangle": 0, "textposition": "inside", "width": 0.72, "x": [r["duration_int"] for _, r in picked],
             "y": [i for i, _ in picked], "type": "bar"})
-    return _finish(traces, theme, barmode="overlay", bargap=0.25, showlegend=True, legend=_legend(1.0),
+    return _finish(traces, theme, barmode="overlay", bargap=0.25, showlegend=True, legend=_legend(),
                    yaxis={"tickvals": list(range(len(rows))), "ticktext": labels, "autorange": "reversed",
                           "title": {}},
                    xaxis={"title": {"text": unit_word}, "rangemode": "tozero"},
@@ -244,7 +246,7 @@ def score_figure(scores: Sequence[float], threshold: float, theme: str | None, p
     note = {"font": {"color": THRESHOLD_COLOR}, "showarrow": False, "text": f"<b>{format_score(threshold)}</b>",
             "x": threshold, "xref": "x", "y": 1, "yanchor": "bottom", "yref": "paper"}
     return _finish(traces, theme, shapes=[line], annotations=[note], barmode="stack", bargap=0.05,
-                   legend=_legend(1.04, traceorder="normal"),
+                   legend=_legend(traceorder="normal"),
                    xaxis={"title": {"text": "Mean user score"}, "range": [0, 5.05]},
                    yaxis={"title": {"text": "Titles"}}, margin={"l": 50, "r": 20, "t": 40, "b": 40})
 
@@ -266,7 +268,7 @@ def counts_figure(counts: Sequence[dict], chosen: str, theme: str | None) -> dic
               "x": name, "y": c["total"], "yshift": 10} for name, c in zip(names, counts)]
     top = max(c["total"] for c in counts)
     return _finish(traces, theme, annotations=notes, barmode="stack", bargap=0.35,
-                   legend=_legend(1.02, traceorder="normal"),
+                   legend=_legend(traceorder="normal"),
                    xaxis={"tickvals": names, "ticktext": ticks, "title": {}},
                    yaxis={"title": {"text": "Titles"}, "range": [0, top * 1.12 if top else 1]},
                    margin={"l": 50, "r": 20, "t": 40, "b": 40})
@@ -293,3 +295,98 @@ def actors_figure(rows: Sequence[dict], platform: str, theme: str | None,
                           "autorange": "reversed", "title": {}},
                    xaxis=xaxis,
                    margin={"l": 10, "r": 20, "t": 36, "b": 40})  # room for the mode bar (always shown on touch screens)
+
+
+# ---------------------------------------------------------------------------------------------- text alternatives
+# Each chart's one-sentence summary and data table, from the same rows as its figure.
+def longest_summary(rows: Sequence[dict], unit: str) -> str:
+    """'The chart ranks the 10 longest titles, from “A” (312 minutes) to “B” (190 minutes).'"""
+    if not rows:
+        return "No titles match these filters."
+    unit_word = "minute" if unit == "min" else "season"
+    ends = [f"“{title_case(r['title']) or r['id']}” ({plural(r['duration_int'], unit_word)})" for r in (rows[0], rows[-1])]
+    what = "longest titles" if unit == "min" else "titles with most seasons"
+    if len(rows) == 1:
+        return f"The chart shows the one title: {ends[0]}."
+    return f"The chart ranks the {len(rows)} {what}, from {ends[0]} to {ends[1]}."
+
+
+def longest_rows_table(rows: Sequence[dict], unit: str) -> dcc.Markdown | None:
+    """Query 1's chart as a table: rank, title, platform, year, duration."""
+    if not rows:
+        return None
+    body = [[title_case(r["title"]) or r["id"], platform_label(r["platform"]), str(r.get("release_year") or "—"),
+             f"{r['duration_int']:,}"] for r in rows]
+    unit_word = "Minutes" if unit == "min" else "Seasons"
+    return rows_table(["Title", "Platform", "Year", unit_word], body, "The titles of the chart, longest first",
+                      text_columns=2)
+
+
+def score_bins(scores: Sequence[float]) -> dict[float, int]:
+    """Titles per 0.1-wide mean-score bin [start, start + 0.1), as the chart's histogram counts them."""
+    values = np.asarray(scores, dtype=float)
+    starts = np.floor(np.round(values * 10, 6)) / 10
+    found, counts = np.unique(starts, return_counts=True)
+    return {round(float(start), 1): int(count) for start, count in zip(found, counts)}
+
+
+def score_summary(scores: Sequence[float], threshold: float, many: str) -> str:
+    """'The chart shows the mean scores of 412 rated movies: 164 above 3.5, 248 at or below it, most between 3.4
+    and 3.5.'"""
+    values = np.asarray(scores, dtype=float)
+    if values.size == 0:
+        return f"No rated {many} for these filters."
+    above = int((values > threshold).sum())
+    bins = score_bins(values)
+    top = max(bins, key=lambda start: (bins[start], -start))
+    return (f"The chart shows the mean scores of {plural(int(values.size), many[:-1] if many.endswith('s') else many, many)}: "
+            f"{above:,} above {format_score(threshold)}, {int(values.size) - above:,} at or below it; most score "
+            f"{top:.1f} to {top + 0.1:.1f}.")
+
+
+def score_rows_table(scores: Sequence[float], threshold: float) -> dcc.Markdown | None:
+    """Query 2's histogram as a table: per score bin, titles at or below the threshold and above it."""
+    values = np.asarray(scores, dtype=float)
+    if values.size == 0:
+        return None
+    low, high = score_bins(values[values <= threshold]), score_bins(values[values > threshold])
+    body = [[f"{start:.1f}–{start + 0.1:.1f}", f"{low.get(start, 0):,}", f"{high.get(start, 0):,}"]
+            for start in sorted(set(low) | set(high))]
+    limit = format_score(threshold)
+    return rows_table(["Mean score", f"≤ {limit}", f"above {limit}"], body, "Titles per mean score")
+
+
+def counts_summary(counts: Sequence[dict], chosen: str) -> str:
+    """'The chart stacks the movies and TV shows of every platform: Amazon Prime 9,668 titles, …'"""
+    if not counts:
+        return "No titles."
+    parts = [f"{platform_label(c['platform'])} {c['total']:,}" for c in counts]
+    return (f"The chart compares the titles of every platform ({', '.join(parts)}), "
+            f"{platform_label(chosen)} highlighted.")
+
+
+def counts_rows_table(counts: Sequence[dict]) -> dcc.Markdown | None:
+    """Query 3's chart as a table: movies, TV shows and all titles per platform."""
+    if not counts:
+        return None
+    body = [[platform_label(c["platform"]), f"{c['movies']:,}", f"{c['tv_shows']:,}", f"{c['total']:,}"]
+            for c in counts]
+    return rows_table(["Platform", "Movies", "TV shows", "Titles"], body, "Titles of every platform")
+
+
+def actors_summary(rows: Sequence[dict]) -> str:
+    """'The chart ranks the 10 actors in most titles, from Ann Lee (6 titles) to Bo Park (3 titles).'"""
+    if not rows:
+        return "No cast listed for these filters."
+    ends = [f"{title_case(r['actor'])} ({plural(r['count'], 'title')})" for r in (rows[0], rows[-1])]
+    if len(rows) == 1:
+        return f"The chart shows the one actor: {ends[0]}."
+    return f"The chart ranks the {len(rows)} actors in most titles, from {ends[0]} to {ends[1]}."
+
+
+def actors_rows_table(rows: Sequence[dict]) -> dcc.Markdown | None:
+    """Query 4's chart as a table: rank, actor, titles."""
+    if not rows:
+        return None
+    body = [[title_case(r["actor"]), f"{r['count']:,}"] for r in rows]
+    return rows_table(["Actor", "Titles"], body, "The actors of the chart, most titles first")

@@ -20,10 +20,10 @@ from core.progress import summary
 from core.text import bounded, quoted, title_case
 from core.errors import InvalidQuery, NotFound
 from layouts import ids
-from layouts.figures import PLATFORM_COLORS
+from layouts.figures import PLATFORM_COLORS, readable_on
 from layouts.header import page_header
 from layouts.state import catalog
-from layouts.tables import TYPE_NAMES, csv_download_button
+from layouts.tables import TYPE_NAMES, chart_data_details, csv_download_button, rows_table, title_link
 from layouts.urlstate import from_query_string, to_query_string
 
 DEFAULT_K, MIN_K, MAX_K = 10, 5, 30
@@ -244,7 +244,8 @@ def platform_badge(platform: object) -> html.Span:
     """The platform's name on its colour."""
     name = search.platform_name(platform)
     return html.Span(name, className="platform-badge",
-                     style={"--platform-color": PLATFORM_COLORS.get(str(platform), "var(--bs-secondary)")})
+                     style={"--platform-color": PLATFORM_COLORS.get(str(platform), "var(--bs-secondary)"),
+                            "--platform-text": readable_on(PLATFORM_COLORS.get(str(platform), "#6c757d"))})
 
 
 def section(title: str, caption: str, body_id: str, tools: object = None, class_name: str = "") -> dbc.Card:
@@ -344,7 +345,7 @@ def score_card(user_id: int, known_user: bool, row: dict, predicted: float, verd
         stars(predicted, "stars-lg"),
         html.Div(verdict, className=f"recommend-verdict mt-2 {verdict_class(predicted)}",
                  id=f"{ids.RECOMMEND_SCORE}-verdict"),
-        html.P([f"User {user_id} on ", html.Strong(title_case(row.get("title")))],
+        html.P([f"User {user_id} on ", html.Strong(title_link(row.get("id"), row.get("title")))],
                className="mb-1 mt-2"),
         html.Div(title_facts(row), className="mb-2"),
         html.Div([stars(mean, "stars-sm"), html.Span(f" {context}", className="small text-body-secondary")]),
@@ -359,16 +360,37 @@ def stat(name: str, value: str, element_id: str | None = None) -> dbc.Col:
                     html.Div(name, className="recommend-stat-name")], xs="auto", class_name="me-4")
 
 
+def ratings_summary(counts: dict[float, int]) -> str:
+    """The rating distribution chart in one sentence: how many ratings, the most frequent rating, the range."""
+    if not counts:
+        return "No ratings to chart."
+    total = sum(counts.values())
+    common = max(counts, key=lambda rating: (counts[rating], rating))
+    return (f"{total:,} ratings from {min(counts):g} to {max(counts):g} stars; the most frequent is {common:g} "
+            f"({counts[common]:,} times, {counts[common] / total:.0%}).")
+
+
+def ratings_table(counts: dict[float, int]) -> dcc.Markdown | None:
+    """The rating distribution chart as a table: each rating and how often the user gave it."""
+    if not counts:
+        return None
+    total = sum(counts.values())
+    return rows_table(["Rating", "Times given", "Share"],
+                      [[f"{rating:g}", f"{count:,}", f"{count / total:.0%}"] for rating, count in counts.items()],
+                      "How often this user gave each rating")
+
+
 def profile_card(user_id: int, n_ratings: int, mean: float | None, genres: list[tuple[str, float | None]],
-                 figure) -> html.Div:
-    """How many ratings, their mean, favourite genres and the rating distribution chart."""
+                 figure, counts: dict[float, int] | None = None) -> html.Div:
+    """How many ratings, their mean, favourite genres and the rating distribution chart (`counts`: rating ->
+    times given, for the chart's sentence and table)."""
     if not n_ratings:
         return html.Div([
             html.H3(f"User {user_id} · new user", className="h6"),
             html.P("No ratings in the data yet, so there is no profile. Recommendations fall back to titles like the "
                    "chosen one and to what most people rate highly (cold start).", className="mb-0 recommend-hint"),
         ], id=f"{ids.RECOMMEND_PROFILE}-new")
-    genre_badges = [dbc.Badge([title_case(name), html.Span(f" {share:.0%}", className="opacity-75")
+    genre_badges = [dbc.Badge([title_case(name), html.Span(f" {share:.0%}", className="fw-normal")
                                if share is not None else None],
                               color="secondary", class_name="me-1 mb-1 recommend-genre")
                     for name, share in genres] or [html.Span("—", className="text-body-secondary")]
@@ -383,7 +405,11 @@ def profile_card(user_id: int, n_ratings: int, mean: float | None, genres: list[
         ], xs=12, md=5),
         dbc.Col([html.Div("Ratings given", className="recommend-stat-name"),
                  dcc.Graph(id=ids.RECOMMEND_PROFILE_CHART, figure=figure, style={"height": "170px"},
-                           config={"displayModeBar": False, "responsive": True})], xs=12, md=7),
+                           config={"displayModeBar": False, "responsive": True}),
+                 html.P(ratings_summary(counts or {}), className="chart-summary",
+                        id=f"{ids.RECOMMEND_PROFILE_CHART}-summary"),
+                 chart_data_details(None, f"Ratings given by user {user_id}", ratings_table(counts or {}))
+                 if counts else None], xs=12, md=7),
     ], class_name="g-3")
 
 
@@ -406,7 +432,7 @@ def recs_table(frame: pd.DataFrame, order: str = DEFAULT_ORDER, new_user: bool =
         return hint("No titles left to recommend: this user has rated everything that matches.")
     rows = [html.Tr([
         html.Td(str(record["rank"]), className="text-end text-body-secondary"),
-        html.Td([html.Div(title_case(record["title"]), className="fw-semibold"),
+        html.Td([html.Div(title_link(record["id"], record["title"]), className="fw-semibold"),
                  html.Div(platform_and_year(record)),
                  html.Div(reason_text(record.get("reason")), className="recommend-reason d-md-none")]),
         html.Td([stars(record["predicted_rating"], "stars-sm"),
@@ -459,7 +485,7 @@ def similar_list(frame: pd.DataFrame) -> html.Div:
     for record in frame.to_dict("records"):
         similarity = max(0.0, min(1.0, float(record.get("similarity") or 0.0)))
         items.append(dbc.ListGroupItem([
-            html.Div([html.Span(title_case(record["title"]), className="fw-semibold me-2"),
+            html.Div([html.Span(title_link(record["id"], record["title"]), className="fw-semibold me-2"),
                       html.Span(f"{similarity:.0%}", className="small text-body-secondary",
                                 title="Similarity to the chosen title")],
                      className="d-flex justify-content-between"),
@@ -492,9 +518,9 @@ def picker_bar(data: Catalog, state: RecommendState) -> dbc.Card:
         dbc.Col([dbc.Label("User", html_for=ids.RECOMMEND_USER, class_name="filter-label"), user_field,
                  dbc.FormText("Most active users first; a new id gets cold-start picks")], xs=12, md=4),
         dbc.Col([dbc.Label("Title they liked", html_for=ids.RECOMMEND_TITLE, class_name="filter-label"),
-                 title_field, dbc.FormText("Search 'star wars', 'lord rings'… most rated first")], xs=12, md=6),
+                 title_field, dbc.FormText("Search 'star wars', 'lord rings'… most rated first")], xs=12, md=5, xl=6),
         dbc.Col([dbc.Label("Recommendations", html_for=ids.RECOMMEND_K, class_name="filter-label"), k_field,
-                 dbc.FormText(f"{MIN_K} to {MAX_K}")], xs=12, md=2),
+                 dbc.FormText(f"{MIN_K} to {MAX_K}")], xs=12, md=3, xl=2),  # md: room for its one-word label
     ], class_name="g-3")), class_name="mb-3 recommend-pickers")
 
 

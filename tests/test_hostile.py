@@ -265,7 +265,7 @@ def site() -> Site:
     for page_values in values.values():
         page_values.update({"theme-store.data": "light", "recommend-user.value": user,
                             "recommend-title.value": title, "recommend-k.value": 5})
-    api_valid = {**VALID_TEXT, "user": str(user), "title": title, "k": "5"}
+    api_valid = {**VALID_TEXT, "user": str(user), "title": title, "id": title, "k": "5"}
     return Site(client, dependencies, values, page_ids, api_valid)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 
 def find(node, component_id):
     """The component with this id in a layout tree (or None)."""
@@ -25,3 +27,20 @@ def text_of(node) -> str:
     if isinstance(node, (list, tuple)):
         return " ".join(text_of(n) for n in node)
     return text_of(getattr(node, "children", None))
+
+
+def wait_until(condition, timeout: float = 10, what: str = "condition"):
+    """Poll until condition() is truthy (browser tests); its value (an element replaced by a redraw meanwhile: not
+    yet)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            value = condition()
+        except StaleElementReferenceException:
+            value = None
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -8,6 +8,7 @@ import pytest
 
 from app import main
 from layouts import ids
+from layouts.figures import PLATFORM_COLORS, contrast, readable_on
 
 
 def component_ids(node) -> set[str]:
@@ -38,6 +39,18 @@ def test_every_page_is_served(app):
         response = client.get(path)
         assert response.status_code == 200
         assert b"Streaming Atlas" in response.data
+
+
+def test_pages_declare_their_language_and_load_the_accessibility_fixes(app):
+    html = app.server.test_client().get("/queries").data.decode()
+    assert html.startswith("<!DOCTYPE html>\n<html lang=\"en\">") and "/assets/a11y.js" in html
+
+
+def test_text_on_platform_colours_reaches_aa_contrast():
+    assert round(contrast("#ffffff", "#000000"), 2) == 21.0 and contrast("#777777", "#777777") == 1.0
+    for platform, background in PLATFORM_COLORS.items():
+        assert contrast(readable_on(background), background) >= 4.5, platform
+    assert readable_on(PLATFORM_COLORS["hulu"]) != "#ffffff"  # white on Hulu's green is 1.6:1
 
 
 def test_no_stylesheet_from_a_cdn(app):

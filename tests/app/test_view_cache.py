@@ -51,7 +51,7 @@ print(json.dumps({"status": response.status_code, "calls": len(calls), "ms": ms,
                   "kpi": answer[ids.EXPLORE_HEADLINES]["children"] is not None,
                   "version": app.server.extensions["streaming"]["explore_views"].version}))
 """
-VALUES = [["netflix", "hulu"], "movie", [2000, 2015], "dark"]  # platforms, type, years, theme
+VALUES = [["netflix", "hulu"], "movie", [2000, 2015], None, "dark"]  # platforms, type, years, genres, theme
 
 
 def run_app_process(env: dict[str, str], values: list = VALUES) -> dict:
@@ -198,7 +198,7 @@ def test_the_app_keeps_views_in_files_under_the_cache_root_keyed_by_its_data_ver
 
 
 def post_charts(client, values: list) -> dict:
-    """The Explore charts callback's answer over HTTP for (platforms, type, years, theme)."""
+    """The Explore charts callback's answer over HTTP for (platforms, type, years, genres, theme)."""
     dependency = next(d for d in client.get("/_dash-dependencies").get_json()
                       if d["output"].startswith(f"..{ids.EXPLORE_ALERT}.children"))
     inputs = [{**spec, "value": value} for spec, value in zip(dependency["inputs"], values)]
@@ -212,12 +212,12 @@ def post_charts(client, values: list) -> dict:
 
 def test_the_charts_callback_answers_the_same_from_the_cache(app, data, counted, monkeypatch):
     client = app.server.test_client()
-    values = [["disney", "amazon"], "all", None, "light"]
+    values = [["disney", "amazon"], "all", None, None, "light"]
     cache = app.server.extensions["streaming"]["explore_views"]
     monkeypatch.setattr(cache, "version", f"{cache.version}-{time.time_ns()}")  # nothing stored yet for this test
     filters = eda.make_filters(values[0], values[1], values[2], eda.year_bounds(data.titles))
     computed = post_charts(client, values)
-    assert counted == [(filters, "light")]
+    assert counted == [(filters, "light")] and filters.genres == ()
     assert post_charts(client, values) == computed and len(counted) == 1  # the second from the cache
     figure = computed[ids.EXPLORE_CHART_TYPES]["figure"]
     assert figure["data"] and figure["layout"] and computed[ids.EXPLORE_HEADLINES]["children"]

@@ -18,7 +18,7 @@ from core import etl
 from core.catalog import processed_catalog
 from core.config import PROJECT_ROOT
 from core.demo import ensure_demo_raw
-from core.progress import Progress, describe, summary
+from core.progress import Progress, describe, resident_mb, summary
 from core.recommender import HybridRecommender, _try_load, model_path
 from tests.core.test_etl import write_raw
 
@@ -177,6 +177,22 @@ def test_progress_lines_bar_and_estimate():
     assert summary({"stage": "tastes", "step": 4, "steps": 7, "fraction": 0.25, "seconds_left": 3}) == (
         "step 4 of 7: tastes, 25 % done, about 3 s left")
     assert describe({"stage": "x", "elapsed_s": 1.0}) == "x, 1.0 s"
+
+
+def test_each_stage_reports_its_own_peak_memory():
+    import numpy as np
+
+    lines: list[str] = []
+    progress = Progress(emit=lines.append)
+    before = resident_mb()
+    with progress.stage("big"):
+        block = np.ones(40_000_000)  # 305 MB, touched
+        del block
+    with progress.stage("small"):
+        time.sleep(0.2)
+    assert progress.peaks["big"] > before + 250
+    assert progress.peaks["small"] < progress.peaks["big"] - 200  # not the process peak of the stage before
+    assert any(line.startswith("big done in ") and line.endswith(" MB") and "peak memory" in line for line in lines)
 
 
 def test_progress_redraws_a_bar_on_a_terminal_and_prints_lines_elsewhere():

@@ -12,16 +12,17 @@ from core import eda
 from core.errors import InvalidQuery
 
 COLUMNS = ["id", "platform", "type", "title", "country", "release_year", "rating", "duration_int", "duration_type",
-           "listed_in", "score", "n_ratings", "description"]
+           "listed_in", "genres", "score", "n_ratings", "description"]
 ROWS = [
-    ("a1", "amazon", "movie", "alpha", "united states, india", 2000, "r", 90, "min", "drama, comedy", 4.0, 100, "x"),
-    ("a2", "amazon", "movie", "beta", "united states", 2010, "pg", 120, "min", "drama", 3.0, 50, "x"),
-    ("a3", "amazon", "tv show", "gamma", None, 2015, "tv-ma", 2, "season", "comedy", 2.0, 10, "x"),
-    ("d1", "disney", "movie", "delta", "united states", 2005, "g", 60, "min", "family, comedy, comedy", np.nan, 0,
+    ("a1", "amazon", "movie", "alpha", "united states, india", 2000, "r", 90, "min", "drama, comedy", "comedy, drama", 4.0, 100, "x"),
+    ("a2", "amazon", "movie", "beta", "united states", 2010, "pg", 120, "min", "drama", "drama", 3.0, 50, "x"),
+    ("a3", "amazon", "tv show", "gamma", None, 2015, "tv-ma", 2, "season", "comedy", "comedy", 2.0, 10, "x"),
+    ("d1", "disney", "movie", "delta", "united states", 2005, "g", 60, "min", "family, comedy, comedy", "comedy",
+     np.nan, 0,
      "x"),
-    ("n1", "netflix", "tv show", "epsilon", "india", 2020, "tv-14", 1, "season", "dramas", 3.5, 200, "x"),
-    ("n2", "netflix", "tv show", "zeta", "", 2021, "weird", 12, "season", "dramas, comedies", 4.5, 300, "x"),
-    ("n3", "netflix", "movie", "eta", "united kingdom", 1999, "nr", 100, "min", "comedies", 2.5, 40, "x"),
+    ("n1", "netflix", "tv show", "epsilon", "india", 2020, "tv-14", 1, "season", "dramas", "drama", 3.5, 200, "x"),
+    ("n2", "netflix", "tv show", "zeta", "", 2021, "weird", 12, "season", "dramas, comedies", "comedy, drama", 4.5, 300, "x"),
+    ("n3", "netflix", "movie", "eta", "united kingdom", 1999, "nr", 100, "min", "comedies", "comedy", 2.5, 40, "x"),
 ]
 
 
@@ -206,11 +207,45 @@ def test_audience_of_and_codes():
 
 
 def test_top_genres_takes_each_platforms_top_and_counts_a_title_once(titles):
-    # amazon: drama 2, comedy 2 (tie -> alphabetical: comedy); disney: comedy 1 (listed twice), family 1;
-    # netflix: comedies 2, dramas 2 -> comedies. Shares are of each platform's titles.
+    # Canonical genres: amazon drama 2, comedy 2 (tie -> alphabetical: comedy); disney: comedy 1 (its 'family' is
+    # an audience, not a genre); netflix: comedy 2 ('comedies'), drama 2 ('dramas') -> comedy. Shares are of each
+    # platform's titles.
     table = eda.top_genres(titles, per_platform=1)
     assert records(table, ["genre", "platform", "titles", "share"]) == [
-        ("comedy", "amazon", 2, 66.67), ("comedy", "disney", 1, 100.0), ("comedies", "netflix", 2, 66.67)]
+        ("comedy", "amazon", 2, 66.67), ("comedy", "disney", 1, 100.0), ("comedy", "netflix", 2, 66.67)]
+    both = eda.top_genres(titles, per_platform=2)
+    assert records(both, ["genre", "platform", "titles"])[-2:] == [("drama", "amazon", 2), ("drama", "netflix", 2)]
+
+
+def test_genre_filter_keeps_titles_listing_any_chosen_genre(titles):
+    known = eda.genre_names(titles)
+    assert known == ("comedy", "drama")
+    drama = eda.make_filters(["amazon", "netflix"], "all", None, (1990, 2021), ["Drama"], known)
+    assert drama.genres == ("drama",) and not drama.is_default()
+    assert list(eda.filter_titles(titles, drama).index) == ["a1", "a2", "n1", "n2"]
+    either = eda.Filters(genres=("comedy", "drama"))
+    assert len(eda.filter_titles(titles, either)) == 7
+    netflix_drama = eda.Filters(("netflix",), "tv show", (2021, 2021), ("drama",))
+    assert list(eda.select(titles, netflix_drama).mask.nonzero()[0]) == [5]
+    assert eda.make_filters(None, None, None, (1990, 2021), [], known).genres == ()
+
+
+@pytest.mark.parametrize("genres", ["drama", ["dramas"], [3], ["drama"] * 3, [None]])
+def test_a_genre_filter_that_names_no_known_genre_is_refused(titles, genres):
+    with pytest.raises(InvalidQuery):
+        eda.make_filters(["amazon"], "all", None, (1990, 2021), genres, eda.genre_names(titles))
+
+
+def test_genre_filtered_rating_numbers_need_the_ratings_per_title(titles, user_segments, activity):
+    filters = eda.Filters(genres=("drama",))
+    with pytest.raises(ValueError):
+        eda.kept_user_totals(eda.select(titles, filters), filters, user_segments, None)
+    with pytest.raises(ValueError):
+        eda.kept_rating_activity(eda.select(titles, filters), filters, activity, None)
+    plain = eda.Filters(("amazon",))
+    counts = eda.kept_user_totals(eda.select(titles, plain), plain, user_segments, None)
+    table = eda.kept_rating_activity(eda.select(titles, plain), plain, activity, None)
+    assert sorted(counts.tolist()) == [40, 60, 60] and table == eda.rating_activity(activity, plain)
 
 
 CHART_TABLES = ["titles_by_platform_type", "releases_per_year", "movie_minutes", "show_seasons", "maturity_mix",
@@ -219,7 +254,8 @@ CHART_TABLES = ["titles_by_platform_type", "releases_per_year", "movie_minutes",
 
 @pytest.mark.parametrize("filters", [eda.Filters(), eda.Filters(("amazon", "netflix"), "all", (2000, 2021)),
                                      eda.Filters(("netflix",), "tv show"), eda.Filters(("disney",), "tv show"),
-                                     eda.Filters(content_type="movie", years=(1999, 2005))])
+                                     eda.Filters(content_type="movie", years=(1999, 2005)),
+                                     eda.Filters(("amazon", "disney"), genres=("comedy",))])
 def test_a_selection_of_the_catalogue_gives_the_tables_of_the_filtered_frame(titles, filters):
     some, selected = eda.filter_titles(titles, filters), eda.select(titles, filters)
     assert selected.mask.sum() == len(some)

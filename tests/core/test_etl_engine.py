@@ -120,25 +120,27 @@ def test_real_data_outputs_match_the_pandas_etl(real_raw_dir, tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- memory
-def etl_peak_mb(raw: Path, out: Path, memory: str) -> float:
-    """Peak resident memory of `python -m core.etl raw` in a child process (DuckDB capped at `memory`)."""
-    code = ("import resource, runpy, sys; sys.argv = ['core.etl', *sys.argv[1:]]\n"
+def etl_peak_mb(raw: Path, out: Path, memory: str) -> tuple[float, str]:
+    """Peak resident memory of `python -m core.etl raw` in a child process (DuckDB capped at `memory`), and its
+    stages' own peaks (for the failure message)."""
+    code = ("import runpy, sys; from core.progress import peak_mb; sys.argv = ['core.etl', *sys.argv[1:]]\n"
             "try:\n    runpy.run_module('core.etl', run_name='__main__')\n"
             "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "print(peak_mb())")
     done = subprocess.run([sys.executable, "-c", code, str(raw), "--out", str(out)], cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=900,
                           env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), etl.rating_etl.MEMORY_ENV: memory})
     assert done.returncode == 0, done.stderr[-2000:]
-    return int(done.stdout.splitlines()[-1]) / 1024
+    stages = "; ".join(line for line in done.stderr.splitlines() if " done in " in line)
+    return float(done.stdout.splitlines()[-1]), stages
 
 
 def test_memory_stays_flat_as_the_ratings_grow(demo_raw, tmp_path):
     """8 and 48 copies of the demo ratings (1.6M and 9.8M rows): loading them whole would take ~1 GB more for
     the larger one; streamed through the capped engine, the peak grows far less."""
-    small = etl_peak_mb(shifted_copy(demo_raw, tmp_path / "x8", 8), tmp_path / "out8", "256MB")
-    large = etl_peak_mb(shifted_copy(demo_raw, tmp_path / "x48", 48), tmp_path / "out48", "256MB")
+    small, _ = etl_peak_mb(shifted_copy(demo_raw, tmp_path / "x8", 8), tmp_path / "out8", "256MB")
+    large, stages = etl_peak_mb(shifted_copy(demo_raw, tmp_path / "x48", 48), tmp_path / "out48", "256MB")
     manifest = json.loads((tmp_path / "out48" / "current" / "manifest.json").read_text())
     assert manifest["counts"]["ratings"] > 9_000_000
-    assert large < 900, f"peak {large:,.0f} MB on {manifest['counts']['ratings']:,} ratings"
-    assert large - small < 300, f"peak grew from {small:,.0f} to {large:,.0f} MB with 6x the ratings"
+    assert large < 900, f"peak {large:,.0f} MB on {manifest['counts']['ratings']:,} ratings ({stages})"
+    assert large - small < 300, f"peak grew from {small:,.0f} to {large:,.0f} MB with 6x the ratings ({stages})"

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from core.errors import InvalidQuery, NotFound
+from core.genres import map_labels
 from core.ratings_model import (IndexedRatings, RatingParts, RowBlocks, fit_tastes, implicit_context, prior_map,
                                  rated_means)
 from core.recommender import HybridRecommender, load_recommender, model_path, verdict
@@ -33,6 +34,7 @@ def hand_titles() -> pd.DataFrame:
                          "country": "united states", "listed_in": genres, "description": description,
                          "release_year": 2000 + g, "rating": "pg", "duration_int": 90, "duration_type": "min"})
     frame = pd.DataFrame(rows)
+    frame = frame.join(map_labels(frame["listed_in"]).columns)  # canonical genres and facets, as the ETL adds them
     frame["score"], frame["n_ratings"] = np.nan, 0
     return frame.set_index("id", drop=False).rename_axis(None)
 
