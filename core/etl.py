@@ -428,15 +428,18 @@ def run_etl(raw_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None
             if existing is None:
                 _remove_temp_dirs(out_dir)
                 return build_version(raw_dir, out_dir, title_files, rating_files, fp, progress, started,
-                                     engine or rating_etl.DuckDbEngine)
+                                     engine)
     manifest = read_manifest(existing)
     return EtlResult(existing, True, time.perf_counter() - started, manifest["report"], manifest["counts"])
 
 
 def build_version(raw_dir: Path, out_dir: Path, title_files: dict[str, Path], rating_files: list[Path], fp: str,
-                  progress: Progress | None, started: float, make_engine: Callable[[Path], Any]) -> EtlResult:
-    """Run the ETL into a fresh version folder and publish it."""
+                  progress: Progress | None, started: float,
+                  make_engine: Callable[[Path], Any] | None = None) -> EtlResult:
+    """Run the ETL into a fresh version folder (the rating engine: make_engine(spill_dir), default DuckDB) and
+    publish it."""
     progress = progress or Progress()
+    make_engine = make_engine or rating_etl.DuckDbEngine
     report = QualityReport()
     with progress.stage("reading titles", total=len(title_files), unit="files"):
         titles = load_titles(title_files, report, progress)
