@@ -99,7 +99,7 @@ class RatingStream:
     before get theirs as they are taken). A bad file stops the stream early and `check` raises its DataError."""
 
     def __init__(self, paths: list[Path], progress: Progress, workers: int) -> None:
-        self.paths, self.progress = paths, progress
+        self.progress = progress
         self.title_ids: pa.Array | None = None
         self.queue: queue.Queue = queue.Queue(maxsize=PARSED_AHEAD)
         self.stop = threading.Event()
@@ -169,6 +169,7 @@ class DuckDbEngine:
         self.con = duckdb.connect(config={
             "memory_limit": f"{self.memory_bytes // 2**20}MiB", "threads": threads or usable_cores(),
             "temp_directory": str(spill_dir), "preserve_insertion_order": False})
+        self.stream: RatingStream | None = None
 
     def register(self, name: str, data: pa.Table | pa.RecordBatchReader) -> None:
         """Make Arrow data a named input: a table is copied into the engine (joins on its own tables, with their
@@ -179,6 +180,23 @@ class DuckDbEngine:
         self.con.register(f"{name}_arrow", data)
         self._run(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
         self.con.unregister(f"{name}_arrow")
+
+    def start_reading(self, paths: list[Path], progress: Progress) -> None:
+        """Start parsing the rating files ahead (reader threads), before the titles are known."""
+        self.stream = RatingStream(paths, progress, workers=min(len(paths), usable_cores()))
+
+    def read_ratings(self, paths: list[Path], title_ids: pa.Array, progress: Progress) -> None:
+        """Stream the rating files into `raw_ratings` (reader threads) and check every row (rating_sql.BEFORE);
+        the engine-specific step of process_ratings (Spark reads the files itself: core.spark_etl)."""
+        if self.stream is None:
+            self.start_reading(paths, progress)
+        stream = self.stream
+        self.register("raw_ratings", stream.reader(title_ids))
+        try:
+            self.materialise(rating_sql.BEFORE)
+        finally:
+            stream.close()
+        stream.check()
 
     def materialise(self, steps: dict[str, str], how: str = "create") -> None:
         """Run steps into tables of their names: create them, replace them, or append to them."""
@@ -222,7 +240,9 @@ class DuckDbEngine:
             raise engine_problem(exc) from None
 
     def close(self) -> None:
-        """Release the connection (and its spill files)."""
+        """Stop any reading and release the connection (and its spill files)."""
+        if self.stream is not None:
+            self.stream.close()
         self.con.close()
 
 
@@ -277,22 +297,16 @@ class Part:
     rows: int
 
 
-def process_ratings(engine: DuckDbEngine, stream: RatingStream, title_ids: pa.Array, segments: np.ndarray,
+def process_ratings(engine: DuckDbEngine, paths: list[Path], title_ids: pa.Array, segments: np.ndarray,
                     report: QualityReport, progress: Progress, ratings_path: Path) -> None:
     """Stream the rating files into the engine, check every row, de-duplicate part by part (writing the ratings
     file as each part is done) and add up the parts' totals; `segments` is each title's segment number. The report
     gets a line per problem found."""
-    paths = stream.paths
     engine.register("title_segments", pa.table({"code": pa.array(np.arange(len(title_ids)), pa.int32()),
                                                 "segment": pa.array(segments, pa.int32())}))
     engine.register("calendar", calendar())
     with progress.stage("reading ratings", total=sum(p.stat().st_size for p in paths) / 2**20, unit="MB"):
-        engine.register("raw_ratings", stream.reader(title_ids))
-        try:
-            engine.materialise(rating_sql.BEFORE)
-        finally:
-            stream.close()
-        stream.check()
+        engine.read_ratings(paths, title_ids, progress)
     problems = dict(engine.rows(rating_sql.RESULTS["problem_counts"]))
     report.add("ratings", "rows read", sum(problems.values()))
     for bit, what in rating_sql.PROBLEMS.items():
