@@ -172,14 +172,17 @@ def fit_tastes(users: RowBlocks, features: np.ndarray, residual: np.ndarray, con
                steps: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Per-user ridge tastes over the title features, shrunk towards context @ map, the map relearned from the
     tastes each of `rounds` times (empirical Bayes); the first solve is shrunk towards zero, or with `start` (the
-    tastes and map of an earlier fit) towards that map's prior. With `steps`, every solve that has earlier tastes
-    to start from takes that many conjugate-gradient steps instead of the closed form."""
+    tastes and map of an earlier fit) towards that map's prior. With `steps`, every solve takes that many
+    conjugate-gradient steps instead of the closed form, from the earlier tastes (from zero at first: the rounds
+    after it refine them)."""
     taste, taste_map = (None, None) if start is None else start
+    if steps and taste is None:
+        taste = np.zeros((len(users.counts), features.shape[1]), np.float32)
     for round_ in range(rounds + 1):
         if round_:
             taste_map = prior_map(context, taste, users.counts)
-        warm = taste if steps else None
-        taste = users.solve(features, residual, reg, None if taste_map is None else context @ taste_map, warm, steps)
+        prior = None if taste_map is None else context @ taste_map
+        taste = users.solve(features, residual, reg, prior, taste if steps else None, steps)
         step()
     return taste, taste_map
 

@@ -27,6 +27,7 @@ import os
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -150,15 +151,26 @@ class HybridRecommender:
         """Fit on processed titles and (any subset of the) processed ratings, as the ETL writes them."""
         p, progress = self.params, progress or Progress()
         titles = titles.reset_index(drop=True)
-        with progress.stage("content index"):
-            self._set_titles(titles)
-            self.content = ContentIndex.build(titles)
-            self.features = taste_features(titles, p.genre_dims, p.seed)
-            data = index_ratings(ratings, pd.Index(self.title_ids))
-            del ratings  # the caller may have handed its only reference over (fit_and_save)
-            if len(data.value) == 0:
-                raise InvalidQuery("no rating refers to a title of the catalogue: nothing to fit")
-            self.user_ids = data.user_ids
+        # The rating parts do not need the TF-IDF index: it is built on a thread beside them (mostly
+        # single-threaded text work that would otherwise come before the fit).
+        with ThreadPoolExecutor(1) as beside:
+            content = beside.submit(ContentIndex.build, titles)
+            with progress.stage("content index"):
+                self._set_titles(titles)
+                self.features = taste_features(titles, p.genre_dims, p.seed)
+                data = index_ratings(ratings, pd.Index(self.title_ids))
+                del ratings  # the caller may have handed its only reference over (fit_and_save)
+                if len(data.value) == 0:
+                    raise InvalidQuery("no rating refers to a title of the catalogue: nothing to fit")
+                self.user_ids = data.user_ids
+            self._fit_parts(data, progress)
+            self.content = content.result()
+        self._finish()
+        return self
+
+    def _fit_parts(self, data: IndexedRatings, progress: Progress) -> None:
+        """The rating parts, their learned blend and the users' rated titles."""
+        p = self.params
         held_out = validation_mask(len(data.value), p.validation, p.seed)
         with progress.stage("rating parts", total=RatingParts.steps(p, warm=False), unit="steps"):
             parts = RatingParts.fit(subset(data, ~held_out), self.features, p, progress.advance)
@@ -172,8 +184,6 @@ class HybridRecommender:
         with progress.stage("user profiles"):
             self._set_rated(data, parts.user_blocks.counts)
             self.item_counts = parts.item_blocks.counts.astype(np.int32)
-            self._finish()
-        return self
 
     def _set_titles(self, titles: pd.DataFrame) -> None:
         """Title ids, names and the fields reasons are built from."""
