@@ -62,7 +62,7 @@ class Params:
     iterations: int = 10
     validation: float = 0.1  # share of the ratings the blend weights are learned on
     refit_iterations: int = 3  # ALS rounds on all ratings, from the factors fitted without the validation slice
-    cg_steps: int = 3  # conjugate-gradient steps of a solve that has earlier values to start from (0: closed form)
+    cg_steps: int = 3  # conjugate-gradient steps of each user solve, tastes and factors (0: closed forms)
     rating_weight: float = 0.2
     profile_weight: float = 0.5
     popularity_weight: float = 0.3
