@@ -261,8 +261,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.factors and not args.etl_factors:
         parser.error("give at least one factor")
     raw = Path(args.data_dir).expanduser().resolve()
+    if not (raw / "ratings").is_dir() or not (raw / "titles").is_dir():
+        parser.error(f"{raw} is not a raw data dir (it needs titles/ and ratings/)")
     command = "python -m benchmarks.scale " + " ".join(sys.argv[1:] if argv is None else argv)
-    points = run(raw, args.factors, args.etl_factors)
+    try:
+        points = run(raw, args.factors, args.etl_factors)
+    except RuntimeError as exc:  # a measured command failed: its own message, not a traceback of this one
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     text = markdown(points, command.strip(), machine())
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)

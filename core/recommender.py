@@ -189,10 +189,13 @@ class HybridRecommender:
         """Title ids, names and the fields reasons are built from."""
         self.title_ids = np.array(titles["id"].astype(str).tolist(), dtype=str)
         self.row_of = {title_id: row for row, title_id in enumerate(self.title_ids.tolist())}
-        text = {c: titles[c].fillna("").astype(str).to_numpy() for c in ("title", "platform", "listed_in",
+        # Canonical genres (one vocabulary across platforms: 'dramas' and 'tv dramas' are both 'drama'), where the
+        # processed titles have them.
+        genre_field = "genres" if "genres" in titles else "listed_in"
+        text = {c: titles[c].fillna("").astype(str).to_numpy() for c in ("title", "platform", genre_field,
                                                                             "director", "cast", "type")}
         self.names, self.platforms, self.types = text["title"], text["platform"], text["type"]
-        self.genres, self.directors, self.casts = text["listed_in"], text["director"], text["cast"]
+        self.genres, self.directors, self.casts = text[genre_field], text["director"], text["cast"]
         years = pd.to_numeric(titles["release_year"], errors="coerce") if "release_year" in titles else None
         self.years = (years.to_numpy(np.float64, na_value=np.nan) if years is not None
                       else np.full(len(titles), np.nan))

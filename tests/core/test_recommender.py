@@ -114,6 +114,16 @@ def test_recommendation_records(model):
     json.dumps(recs)
 
 
+def test_reasons_and_profiles_speak_the_canonical_genres(titles):
+    """Platforms' own labels for one genre ('crime tv shows', 'crime') meet as one canonical genre."""
+    relabelled = titles.copy()
+    relabelled.loc[["ns1", "ns2"], "listed_in"] = ["crime tv shows, thrillers", "tv thrillers, crime"]
+    relabelled = relabelled.drop(columns=["genres"]).join(map_labels(relabelled["listed_in"]).columns[["genres"]])
+    model = HybridRecommender(factors=4, genre_dims=8).fit(relabelled, hand_ratings(relabelled))
+    assert model.shared_text(model.row_of["ns1"], model.row_of["ns2"]).startswith("same genres: crime, thriller ·")
+    assert dict(model.user_profile(1)["favourite_genres"]).keys() <= set(relabelled["genres"].str.split(", ").sum())
+
+
 def test_predictions_follow_the_tastes(model):
     loved, disliked = model.predict(5, "ns3"), model.predict(5, "ns6")  # user 5: loves crime, dislikes comedy
     assert loved - disliked > 1.0 and loved > model.predict(6, "ns3")
