@@ -82,12 +82,13 @@ class RowBlocks:
         def solve_chunk(chunk: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
             members, rows, others = chunk
             gathered = np.take(padded_factors, others, axis=0)  # (batch, width, dims)
+            if start is not None:
+                out[members] = conjugate_gradient(gathered, padded_residual[rows], np.float32(reg),
+                                                  None if prior is None else prior[members], start[members], steps)
+                return
             rhs = (padded_residual[rows][:, None, :] @ gathered)[:, 0]
             if prior is not None:
                 rhs += np.float32(reg) * prior[members]
-            if start is not None:
-                out[members] = conjugate_gradient(gathered, rhs, np.float32(reg), start[members], steps)
-                return
             gram = gathered.transpose(0, 2, 1) @ gathered + ridge
             out[members] = np.linalg.solve(gram, rhs[..., None])[..., 0]
 
@@ -104,9 +105,10 @@ class RowBlocks:
                 yield members[s:s + step], rows[s:s + step], others[s:s + step]
 
 
-def conjugate_gradient(gathered: np.ndarray, rhs: np.ndarray, reg: np.float32, start: np.ndarray,
-                       steps: int) -> np.ndarray:
-    """`steps` Jacobi-preconditioned CG steps on each (gathered[b]^T gathered[b] + reg I) x = rhs[b] from start[b]:
+def conjugate_gradient(gathered: np.ndarray, residual: np.ndarray, reg: np.float32, prior: np.ndarray | None,
+                       start: np.ndarray, steps: int) -> np.ndarray:
+    """`steps` Jacobi-preconditioned CG steps from start[b] on each ridge problem
+    (gathered[b]^T gathered[b] + reg I) x = gathered[b]^T residual[b] + reg prior[b] (prior 0 if None):
     O(width * dims) a step instead of the closed form's O(width * dims^2) Gram and O(dims^3) solve (Takacs et al.,
     "Applications of the conjugate gradient method for implicit feedback collaborative filtering")."""
 
@@ -116,7 +118,9 @@ def conjugate_gradient(gathered: np.ndarray, rhs: np.ndarray, reg: np.float32, s
 
     x = start.astype(np.float32)
     inverse_diagonal = 1 / (np.einsum("bwd,bwd->bd", gathered, gathered) + reg)
-    remainder = rhs - times_matrix(x)
+    # The first remainder in one pass over gathered: gathered^T (residual - gathered x) + reg (prior - x).
+    errors = residual - (gathered @ x[..., None])[..., 0]
+    remainder = (errors[:, None, :] @ gathered)[:, 0] - reg * (x if prior is None else x - prior)
     scaled = remainder * inverse_diagonal
     direction, along = scaled, np.einsum("bd,bd->b", remainder, scaled)
     for _ in range(steps):
