@@ -1,9 +1,14 @@
-"""One build step before serving: `python -m core.build [RAW_DIR] [--force]` runs the ETL and fits and saves the
-recommender, so a server (or a container) starts on ready-made data and loads the model in a fraction of a second.
+"""One build step before serving: the ETL and the recommender's fit, on this machine or on Apache Spark.
+
+`python -m core.build [RAW_DIR] [--force] [--engine local|spark] [--master URL] [--out DIR]` runs the ETL and fits
+and saves the recommender, so a server (or a container) starts on ready-made data and loads the model in a
+fraction of a second.
 
 RAW_DIR defaults to $STREAMING_DATA_DIR, else the embedded demo data; output goes to the cache dir
-($STREAMING_CACHE_DIR, default data/cache). Idempotent: unchanged raw files and an intact saved model mean nothing
-to do. Safe to run beside a server or another build: file locks make one process build while the others wait and
+($STREAMING_CACHE_DIR, default data/cache), or to --out. The engine: `local` (DuckDB and numpy in this process)
+or `spark` (the rating SQL on Spark SQL and the model on Spark: MLlib's ALS and pandas UDFs; --master local[N],
+yarn, spark://HOST:PORT, or what spark-submit says), with the same output files. Idempotent: unchanged raw files
+and an intact saved model mean nothing to do. Safe to run beside a server or another build: file locks make one process build while the others wait and
 then reuse its output. Progress goes to stderr (a bar on a terminal, plain lines in a log); exit code 2 with one
 message on bad input.
 """
@@ -24,7 +29,8 @@ import numpy as np
 
 from core import title_ratings
 from core.catalog import raw_dir_or_demo, read_catalog
-from core.errors import StreamingError
+from core.config import processed_dir_for
+from core.errors import DataError, StreamingError
 from core.etl import STAGES as ETL_STAGES, EtlResult, check_raw_dir, megabytes, run_etl
 from core.progress import Progress
 
@@ -33,6 +39,7 @@ ETL_SECONDS_PER_MB = {"reading titles": 0.007, "reading ratings": 0.03, "cleanin
                       "summarising": 0.002, "writing": 0.008}
 # Ratings per MiB of raw ratings files, to estimate the fit's length before the ETL has counted them.
 RATINGS_PER_MB = 115_000
+ENGINES = ("local", "spark")
 
 
 @dataclass(frozen=True)
@@ -44,31 +51,48 @@ class BuildResult:
     model_reused: bool
     model_seconds: float
     seconds: float
+    engine: str = "local"
+    app_dir: Path | None = None  # where the app looks for this raw dir's build, when --out put it elsewhere
 
 
-def build(data_dir: str | os.PathLike | None = None, force: bool = False,
-          progress: Progress | None = None) -> BuildResult:
+def build(data_dir: str | os.PathLike | None = None, force: bool = False, progress: Progress | None = None,
+          engine: str = "local", master: str | None = None,
+          out_dir: str | os.PathLike | None = None) -> BuildResult:
     """Run the ETL, fit and save the recommender and save the ratings per title (core.title_ratings) of a raw data
-    dir (None: $STREAMING_DATA_DIR or the demo)."""
+    dir (None: $STREAMING_DATA_DIR or the demo) on an engine (local or spark; master: Spark's, None for
+    spark-submit's or local[*]) into out_dir (None: the cache dir, where the app looks)."""
+    if engine not in ENGINES:
+        raise DataError(f"unknown engine {engine[:40]!r}: choose one of {', '.join(ENGINES)}")
     started = time.perf_counter()
+    spark = None
+    if engine == "spark":
+        from core.spark_session import SparkBuild  # imported late: the local engine needs no pyspark
+
+        spark = SparkBuild(master)  # a bad master stops here, before anything is read
     progress = progress or Progress()
     raw_dir, source = raw_dir_or_demo(data_dir)
     plan_stages(progress, raw_dir)
-    etl = run_etl(raw_dir, force=force, progress=progress)
-    from core.recommender import model_path  # imported late: the up-to-date case needs no model code
+    try:
+        etl = run_etl(raw_dir, out_dir, force=force, progress=progress, engine=spark and spark.rating_engine)
+        from core.recommender import model_path  # imported late: the up-to-date case needs no model code
 
-    path = model_path(etl.version_dir)
-    model_started = time.perf_counter()
-    reused = not force and etl.skipped and model_is_current(path)
-    catalog = None
-    if not reused:
-        from core.recommender import load_or_fit
+        path = model_path(etl.version_dir)
+        model_started = time.perf_counter()
+        reused = not force and etl.skipped and model_is_current(path)
+        catalog = None
+        if not reused:
+            from core.recommender import load_or_fit
 
-        catalog = read_catalog(etl.version_dir, source, etl.report)
-        load_or_fit(catalog, progress, force)
+            catalog = read_catalog(etl.version_dir, source, etl.report)
+            load_or_fit(catalog, progress, force, spark and spark.fit_parts)
+    finally:
+        if spark is not None:
+            spark.stop()
     if not (etl.version_dir / title_ratings.FILE_NAME).is_file():  # else the app loads it at start
         title_ratings.for_catalog(catalog or read_catalog(etl.version_dir, source, etl.report))
-    return BuildResult(etl, path, reused, time.perf_counter() - model_started, time.perf_counter() - started)
+    app_dir = processed_dir_for(raw_dir)
+    return BuildResult(etl, path, reused, time.perf_counter() - model_started, time.perf_counter() - started,
+                       engine, None if etl.version_dir.parent == app_dir else app_dir)
 
 
 def plan_stages(progress: Progress, raw_dir: Path) -> None:
@@ -99,15 +123,25 @@ def model_is_current(path: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: python -m core.build [RAW_DIR] [--force]."""
+    """Command line: python -m core.build [RAW_DIR] [--force] [--engine local|spark] [--master URL] [--out DIR]."""
     parser = argparse.ArgumentParser(prog="python -m core.build", description=__doc__.splitlines()[0])
     parser.add_argument("raw_dir", nargs="?", help="folder with titles/ and ratings/ (default: $STREAMING_DATA_DIR, "
                                                    "else the embedded demo data)")
     parser.add_argument("--force", action="store_true", help="rebuild even when everything is up to date")
+    parser.add_argument("--engine", choices=ENGINES, default="local",
+                        help="local: this process (default); spark: Spark SQL and MLlib (pip install -r "
+                             "requirements-spark.txt; Java 17)")
+    parser.add_argument("--master", help="Spark master for --engine spark: local[N], yarn, spark://HOST:PORT "
+                                         "(default: what spark-submit says, else local[*])")
+    parser.add_argument("--out", help="processed output folder (default: the one the app reads, under "
+                                      "$STREAMING_CACHE_DIR or data/cache)")
     args = parser.parse_args(argv)
+    if args.master and args.engine != "spark":
+        parser.error("--master needs --engine spark")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:
-        result = build(args.raw_dir, args.force, Progress.for_stream(sys.stderr))
+        result = build(args.raw_dir, args.force, Progress.for_stream(sys.stderr), args.engine, args.master,
+                       args.out)
     except StreamingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -126,7 +160,11 @@ def report(result: BuildResult) -> str:
     size = result.model_path.stat().st_size / 2**20 if result.model_path.is_file() else 0
     state = "up to date" if result.model_reused else f"ready in {result.model_seconds:.1f} s"
     lines.append(f"recommender: {state}: {result.model_path.name} ({size:,.0f} MB)")
-    lines.append(f"build done in {result.seconds:.1f} s; serve with: gunicorn -c gunicorn.conf.py app:server")
+    lines.append(f"build done in {result.seconds:.1f} s ({result.engine} engine); "
+                 "serve with: gunicorn -c gunicorn.conf.py app:server")
+    if result.app_dir is not None:
+        lines.append(f"note: the app reads this data's build from {result.app_dir}: copy or link "
+                     f"{result.etl.version_dir.parent} there (or build without --out)")
     return "\n".join(lines)
 
 

@@ -32,6 +32,7 @@ import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -409,9 +410,10 @@ def _remove_temp_dirs(out_dir: Path) -> None:
 
 
 def run_etl(raw_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None, force: bool = False,
-            progress: Progress | None = None) -> EtlResult:
+            progress: Progress | None = None, engine: Callable[[Path], Any] | None = None) -> EtlResult:
     """Process a raw data dir (skipped when its files are unchanged and the output intact); returns where the
-    output is. A file lock in the output dir lets one process build while others wait and then reuse it."""
+    output is. A file lock in the output dir lets one process build while others wait and then reuse it.
+    `engine(spill_dir)` makes the rating engine (default: DuckDB in this process; core.spark_etl: Spark)."""
     started = time.perf_counter()
     raw_dir = Path(raw_dir).expanduser().resolve()
     title_files, rating_files = check_raw_dir(raw_dir)
@@ -425,21 +427,25 @@ def run_etl(raw_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None
             existing = reusable_version(out_dir, fp) if waited or not force else None
             if existing is None:
                 _remove_temp_dirs(out_dir)
-                return build_version(raw_dir, out_dir, title_files, rating_files, fp, progress, started)
+                return build_version(raw_dir, out_dir, title_files, rating_files, fp, progress, started,
+                                     engine)
     manifest = read_manifest(existing)
     return EtlResult(existing, True, time.perf_counter() - started, manifest["report"], manifest["counts"])
 
 
 def build_version(raw_dir: Path, out_dir: Path, title_files: dict[str, Path], rating_files: list[Path], fp: str,
-                  progress: Progress | None, started: float) -> EtlResult:
-    """Run the ETL into a fresh version folder and publish it."""
+                  progress: Progress | None, started: float,
+                  make_engine: Callable[[Path], Any] | None = None) -> EtlResult:
+    """Run the ETL into a fresh version folder (the rating engine: make_engine(spill_dir), default DuckDB) and
+    publish it."""
     progress = progress or Progress()
+    make_engine = make_engine or rating_etl.DuckDbEngine
     report = QualityReport()
     with progress.stage("reading titles", total=len(title_files), unit="files"):
         titles = load_titles(title_files, report, progress)
     tmp_dir = out_dir / f".tmp-{uuid.uuid4().hex}"
     spill_dir = tmp_dir.with_name(tmp_dir.name + "-spill")  # the engine's overflow; a .tmp-* name like the rest
-    engine = rating_etl.DuckDbEngine(spill_dir)
+    engine = make_engine(spill_dir)
     try:
         tmp_dir.mkdir(parents=True)
         title_ids = pa.array(titles["id"].to_numpy(), pa.string())

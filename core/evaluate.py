@@ -1,6 +1,6 @@
 """Evaluation of the recommender on one fixed, seeded 10 % hold-out of the ratings: rating errors and top-10 ranking.
 
-    python -m core.evaluate [--data-dir DIR] [--out FILE] [--users N] [--surprise] [--tune]
+    python -m core.evaluate [--data-dir DIR] [--out FILE] [--users N] [--surprise] [--tune] [--engine spark]
 
 Rating prediction (every held-out rating): RMSE and MAE of the global mean, the user mean, user + title biases,
 the ratings model (biases + ALS factors), the hybrid, and with --surprise scikit-surprise's SVD() beside them.
@@ -263,11 +263,12 @@ def tune(titles: pd.DataFrame, train: pd.DataFrame, n_users: int = RANK_USERS) -
 
 # ---------------------------------------------------------------------------------------------- report
 def evaluate(titles: pd.DataFrame, ratings: pd.DataFrame, n_users: int = RANK_USERS,
-             with_surprise: bool = False) -> dict:
-    """Fit on the training part with the defaults; rating and ranking figures on the held-out part."""
+             with_surprise: bool = False, fit_parts=None) -> dict:
+    """Fit on the training part with the defaults (fit_parts: see HybridRecommender.fit); rating and ranking
+    figures on the held-out part."""
     train, test = split_ratings(ratings)
     started = time.perf_counter()
-    model = HybridRecommender().fit(titles, train)
+    model = HybridRecommender().fit(titles, train, fit_parts=fit_parts)
     fit_seconds = time.perf_counter() - started
     rating = rating_metrics(model, train, test)
     if with_surprise:
@@ -307,14 +308,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=RANK_USERS, help="held-out users ranked")
     parser.add_argument("--surprise", action="store_true", help="add scikit-surprise SVD() (needs scikit-surprise)")
     parser.add_argument("--tune", action="store_true", help="choose the blend weights on a validation split")
+    parser.add_argument("--engine", choices=("local", "spark"), default="local",
+                        help="fit the rating parts here (default) or on Spark, as `core.build --engine` does")
+    parser.add_argument("--master", help="Spark master for --engine spark (default: local[*])")
     args = parser.parse_args(argv)
+    spark = None
+    if args.engine == "spark":
+        from core.errors import DataError
+        from core.spark_session import SparkBuild
+
+        try:
+            spark = SparkBuild(args.master)
+        except DataError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     catalog = load_catalog(args.data_dir)
     ratings = catalog.ratings(["user_id", "id", "rating", "timestamp"])
     if args.tune:
         tuned = tune(catalog.titles, split_ratings(ratings)[0], args.users)
         print(json.dumps(tuned, indent=2))
         return 0
-    results = evaluate(catalog.titles, ratings, args.users, args.surprise)
+    try:
+        results = evaluate(catalog.titles, ratings, args.users, args.surprise, spark and spark.fit_parts)
+    finally:
+        if spark is not None:
+            spark.stop()
     print(markdown(results))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -160,6 +160,17 @@ class DuckDbEngine:
         """Make Arrow data (a table, or a stream read once) a named input."""
         self.con.register(name, data)
 
+    def read_ratings(self, paths: list[Path], title_ids: pa.Array, progress: Progress) -> None:
+        """Stream the rating files into `raw_ratings` (reader threads) and check every row (rating_sql.BEFORE);
+        the engine-specific step of process_ratings (Spark reads the files itself: core.spark_etl)."""
+        stream = RatingStream(paths, title_ids, progress, workers=min(len(paths), usable_cores()))
+        self.register("raw_ratings", stream.reader())
+        try:
+            self.materialise(rating_sql.BEFORE)
+        finally:
+            stream.close()
+        stream.check()
+
     def materialise(self, steps: dict[str, str], how: str = "create") -> None:
         """Run steps into tables of their names: create them, replace them, or append to them."""
         for name, sql in steps.items():
@@ -264,14 +275,8 @@ def process_ratings(engine: DuckDbEngine, paths: list[Path], title_ids: pa.Array
     engine.register("title_segments", pa.table({"code": pa.array(np.arange(len(title_ids)), pa.int32()),
                                                 "segment": pa.array(segments, pa.int32())}))
     engine.register("calendar", calendar())
-    stream = RatingStream(paths, title_ids, progress, workers=min(len(paths), usable_cores()))
     with progress.stage("reading ratings", total=sum(p.stat().st_size for p in paths) / 2**20, unit="MB"):
-        engine.register("raw_ratings", stream.reader())
-        try:
-            engine.materialise(rating_sql.BEFORE)
-        finally:
-            stream.close()
-        stream.check()
+        engine.read_ratings(paths, title_ids, progress)
     problems = dict(engine.rows(rating_sql.RESULTS["problem_counts"]))
     report.add("ratings", "rows read", sum(problems.values()))
     for bit, what in rating_sql.PROBLEMS.items():

@@ -158,17 +158,33 @@ def implicit_context(means: sp.csr_matrix, features: np.ndarray, counts: np.ndar
     """What a user's choice of titles says, as a row per user: mean title features (centred), log activity, 1."""
     profile = np.asarray(means @ features[:, :-1])  # the features' last column is a constant
     weights = np.maximum(counts, 1)
-    activity = np.log(weights) - np.log(weights).mean()
-    centre = weights @ profile / weights.sum()
+    return context_rows(profile, counts, weights @ profile / weights.sum(), np.log(weights).mean())
+
+
+def context_rows(profile: np.ndarray, counts: np.ndarray, centre: np.ndarray, mean_log: float) -> np.ndarray:
+    """Implicit context rows of some users from their mean title features and rating counts, given the
+    all-users centre of the profiles and mean log count (so users fitted apart get the rows of a joint fit)."""
+    activity = np.log(np.maximum(counts, 1)) - mean_log
     return np.hstack([profile - centre, activity[:, None], np.ones((len(counts), 1))]).astype(np.float32)
 
 
 def prior_map(context: np.ndarray, targets: np.ndarray, counts: np.ndarray, ridge: float = 1.0) -> np.ndarray:
     """Ridge regression of per-user vectors on their implicit context, weighted by rating count (busy users'
     vectors are the best estimated): the map from a user's choices to a prior for their vector."""
+    return solve_prior_map(*prior_sums(context, targets, counts), ridge)
+
+
+def prior_sums(context: np.ndarray, targets: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The count-weighted Gram matrix of the contexts and their cross products with the targets: sums over
+    users, so groups of users fitted apart add theirs up."""
     weighted = context * counts[:, None].astype(np.float32)
-    gram = context.T @ weighted + ridge * np.eye(context.shape[1], dtype=np.float32)
-    return np.linalg.solve(gram.astype(np.float64), (weighted.T @ targets).astype(np.float64)).astype(np.float32)
+    return context.T @ weighted, weighted.T @ targets
+
+
+def solve_prior_map(gram: np.ndarray, cross: np.ndarray, ridge: float = 1.0) -> np.ndarray:
+    """The prior map of summed prior_sums."""
+    gram = gram + ridge * np.eye(len(gram), dtype=np.float32)
+    return np.linalg.solve(gram.astype(np.float64), cross.astype(np.float64)).astype(np.float32)
 
 
 def fit_tastes(users: RowBlocks, features: np.ndarray, residual: np.ndarray, context: np.ndarray, reg: float,

@@ -30,6 +30,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -134,6 +135,25 @@ def scale_rating(predicted: np.ndarray | float) -> np.ndarray | float:
     return (predicted - RATING_RANGE[0]) / (RATING_RANGE[1] - RATING_RANGE[0])
 
 
+# ---------------------------------------------------------------------------------------------- the rating parts
+# (ratings, title features, params, progress) -> the fitted parts and their blend weights (taste, factors).
+PartsFitter = Callable[[IndexedRatings, np.ndarray, "Params", Progress], tuple[RatingParts, np.ndarray]]
+
+
+def fit_rating_parts(data: IndexedRatings, features: np.ndarray, p: Params,
+                     progress: Progress) -> tuple[RatingParts, np.ndarray]:
+    """The rating parts fitted in this process, and their blend weights: the parts without a validation slice,
+    the weights on that slice, then the parts on all ratings (warm-started)."""
+    held_out = validation_mask(len(data.value), p.validation, p.seed)
+    with progress.stage("rating parts", total=RatingParts.steps(p, warm=False), unit="steps"):
+        parts = RatingParts.fit(subset(data, ~held_out), features, p, progress.advance)
+    with progress.stage("blend weights"):
+        weights = parts.blend_weights(subset(data, held_out), features)
+        parts.user_blocks = parts.item_blocks = None  # the refit reuses its factors and taste map only
+    with progress.stage("rating parts on all ratings", total=RatingParts.steps(p, warm=True), unit="steps"):
+        return RatingParts.fit(data, features, p, progress.advance, warm=parts), weights
+
+
 # ---------------------------------------------------------------------------------------------- the model
 class HybridRecommender:
     """Content + ratings hybrid: `fit`, then `predict`, `recommend`, `similar_titles`, `user_profile`."""
@@ -148,8 +168,11 @@ class HybridRecommender:
     FIT_STAGES = ["content index", "rating parts", "blend weights", "rating parts on all ratings",
                   "user profiles"]
 
-    def fit(self, titles: pd.DataFrame, ratings: pd.DataFrame, progress: Progress | None = None) -> HybridRecommender:
-        """Fit on processed titles and (any subset of the) processed ratings, as the ETL writes them."""
+    def fit(self, titles: pd.DataFrame, ratings: pd.DataFrame, progress: Progress | None = None,
+            fit_parts: PartsFitter | None = None) -> HybridRecommender:
+        """Fit on processed titles and (any subset of the) processed ratings, as the ETL writes them; the rating
+        parts and blend weights by `fit_parts` (default: fit_rating_parts, in this process; core.spark_model:
+        on Spark)."""
         p, progress = self.params, progress or Progress()
         titles = titles.reset_index(drop=True)
         # The rating parts do not need the TF-IDF index: it is built on a thread beside them (mostly
@@ -164,27 +187,15 @@ class HybridRecommender:
                 if len(data.value) == 0:
                     raise InvalidQuery("no rating refers to a title of the catalogue: nothing to fit")
                 self.user_ids = data.user_ids
-            self._fit_parts(data, progress)
+            parts, self.blend_weights = (fit_parts or fit_rating_parts)(data, self.features, p, progress)
             self.content = content.result()
-        self._finish()
-        return self
-
-    def _fit_parts(self, data: IndexedRatings, progress: Progress) -> None:
-        """The rating parts, their learned blend and the users' rated titles."""
-        p = self.params
-        held_out = validation_mask(len(data.value), p.validation, p.seed)
-        with progress.stage("rating parts", total=RatingParts.steps(p, warm=False), unit="steps"):
-            parts = RatingParts.fit(subset(data, ~held_out), self.features, p, progress.advance)
-        with progress.stage("blend weights"):
-            self.blend_weights = parts.blend_weights(subset(data, held_out), self.features)
-            parts.user_blocks = parts.item_blocks = None  # the refit reuses its factors and taste map only
-        with progress.stage("rating parts on all ratings", total=RatingParts.steps(p, warm=True), unit="steps"):
-            parts = RatingParts.fit(data, self.features, p, progress.advance, warm=parts)
         self.mean, self.user_bias, self.item_bias = parts.mean, parts.user_bias, parts.item_bias
         self.taste, self.user_factors, self.item_factors = parts.taste, parts.user_factors, parts.item_factors
         with progress.stage("user profiles"):
-            self._set_rated(data, parts.user_blocks.counts)
-            self.item_counts = parts.item_blocks.counts.astype(np.int32)
+            self._set_rated(data, np.bincount(data.user, minlength=len(data.user_ids)))
+            self.item_counts = np.bincount(data.item, minlength=len(self.title_ids)).astype(np.int32)
+            self._finish()
+        return self
 
     def _set_titles(self, titles: pd.DataFrame) -> None:
         """Title ids, names and the fields reasons are built from."""
@@ -497,18 +508,21 @@ def saved_recommender(catalog) -> HybridRecommender | None:
         return _LOADED[catalog.version_dir]
 
 
-def load_or_fit(catalog, progress: Progress | None = None, force: bool = False) -> HybridRecommender:
-    """Load the saved model, or fit and save one (force: fit anew); a file lock keeps several processes from
-    fitting at once (the others wait, then load what it saved). Not kept for the process: see recommender_for."""
+def load_or_fit(catalog, progress: Progress | None = None, force: bool = False,
+                fit_parts: PartsFitter | None = None) -> HybridRecommender:
+    """Load the saved model, or fit and save one (force: fit anew; fit_parts: see HybridRecommender.fit); a file
+    lock keeps several processes from fitting at once (the others wait, then load what it saved). Not kept for
+    the process: see recommender_for."""
     path = model_path(catalog.version_dir)
     with file_lock(path.with_suffix(".lock"), "recommender model") as waited:
         model = None if force and not waited else _try_load(path, catalog.titles)
         if model is None:
-            model = fit_and_save(catalog, path, progress)
+            model = fit_and_save(catalog, path, progress, fit_parts)
         return model
 
 
-def fit_and_save(catalog, path: Path, progress: Progress | None = None) -> HybridRecommender:
+def fit_and_save(catalog, path: Path, progress: Progress | None = None,
+                 fit_parts: PartsFitter | None = None) -> HybridRecommender:
     """Fit the model on a catalog's ratings and save it to path (called under the model lock); the progress is
     also written beside it for the processes waiting for this one."""
     progress = progress or Progress()
@@ -519,7 +533,7 @@ def fit_and_save(catalog, path: Path, progress: Progress | None = None) -> Hybri
         with progress.stage("reading ratings for the model"):
             handed = [catalog.ratings(["user_id", "id", "rating"])]
         # Handed over, not kept here: fit drops the frame once it is indexed (~0.5 GB less at the peak).
-        model = HybridRecommender().fit(catalog.titles, handed.pop(), progress)
+        model = HybridRecommender().fit(catalog.titles, handed.pop(), progress, fit_parts)
         with progress.stage("saving the model"):
             try:
                 model.save(path)

@@ -51,3 +51,21 @@ def demo_catalog():
     from core import load_demo_catalog
 
     return load_demo_catalog()
+
+
+# One Spark session for every Spark test: two cores, no UI, few shuffle partitions (the default 200 is for clusters).
+SPARK_TEST_SETTINGS = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "2", "spark.driver.memory": "2g"}
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local[2] SparkSession shared by the Spark tests; they are skipped, with the reason, where pyspark or Java
+    is missing."""
+    from core import spark_session
+
+    problem = spark_session.unavailable()
+    if problem:
+        pytest.skip(f"Spark cannot run here: {problem}")
+    session = spark_session.start_session("local[2]", SPARK_TEST_SETTINGS)
+    yield session
+    session.stop()
