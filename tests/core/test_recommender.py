@@ -341,8 +341,41 @@ def test_tastes_shrunk_towards_what_users_chose_are_closer_to_the_truth():
     error = lambda taste: float(np.mean((taste[:, :3] - truth[:, :3]) ** 2))
     assert error(shrunk) < 0.85 * error(plain)
     assert taste_map.shape == (context.shape[1], features.shape[1])
-    again, _ = fit_tastes(users, features, residual, context, 3.0, 0, taste_map, lambda: None)
+    again, _ = fit_tastes(users, features, residual, context, 3.0, 0, (shrunk, taste_map), lambda: None)
     assert error(again) < 0.85 * error(plain)  # a refit reuses the learned prior in its single solve
+
+
+
+def ridge_problem(seed: int = 1) -> tuple[RowBlocks, np.ndarray, np.ndarray, np.ndarray]:
+    """Row blocks of 300 users over 80 titles (uneven counts), title factors, residuals and priors."""
+    rng = np.random.default_rng(seed)
+    user = (rng.pareto(1.5, 6000) * 20).astype(np.int32) % 300
+    item = rng.integers(0, 80, 6000).astype(np.int32)
+    factors = rng.normal(size=(80, 8)).astype(np.float32)
+    residual = rng.normal(size=6000).astype(np.float32)
+    return RowBlocks(user, item, 300, 80), factors, residual, rng.normal(size=(300, 8)).astype(np.float32)
+
+
+def test_conjugate_gradient_solves_reach_the_closed_form():
+    users, factors, residual, prior = ridge_problem()
+    exact = users.solve(factors, residual, 5.0, prior)
+    start = np.zeros_like(exact)
+    for steps, tolerance in ((8, 1e-3), (20, 1e-4)):  # 8 dims: CG is exact in 8 steps up to rounding
+        solved = users.solve(factors, residual, 5.0, prior, start, steps)
+        np.testing.assert_allclose(solved, exact, atol=tolerance)
+    errors = [np.abs(users.solve(factors, residual, 5.0, prior, start, steps) - exact).max() for steps in (1, 2, 3)]
+    assert errors[0] > errors[1] > errors[2]  # each step gets closer
+    near = exact + np.float32(0.01) * np.random.default_rng(2).normal(size=exact.shape).astype(np.float32)
+    assert np.abs(users.solve(factors, residual, 5.0, prior, near, 3) - exact).max() < 0.01  # warm starts pay
+    np.testing.assert_allclose(users.solve(factors, residual, 5.0, prior, exact, 3), exact, atol=1e-5)
+
+
+def test_conjugate_gradient_gives_users_without_ratings_their_prior():
+    users = RowBlocks(np.array([0, 0, 2], np.int32), np.array([0, 1, 1], np.int32), 3, 2)
+    factors, residual, prior = np.eye(2, dtype=np.float32), np.ones(3, np.float32), np.full((3, 2), 0.5, np.float32)
+    solved = users.solve(factors, residual, 1.0, prior, np.full((3, 2), 7, np.float32), 3)
+    np.testing.assert_allclose(solved, users.solve(factors, residual, 1.0, prior), atol=1e-5)
+    np.testing.assert_allclose(solved[1], 0.5)  # user 1 rated nothing: the prior, as in the closed form
 
 
 def null_signal_catalog(tmp_path_factory):
