@@ -441,12 +441,14 @@ def build_version(raw_dir: Path, out_dir: Path, title_files: dict[str, Path], ra
     progress = progress or Progress()
     make_engine = make_engine or rating_etl.DuckDbEngine
     report = QualityReport()
-    with progress.stage("reading titles", total=len(title_files), unit="files"):
-        titles = load_titles(title_files, report, progress)
     tmp_dir = out_dir / f".tmp-{uuid.uuid4().hex}"
     spill_dir = tmp_dir.with_name(tmp_dir.name + "-spill")  # the engine's overflow; a .tmp-* name like the rest
     engine = make_engine(spill_dir)
     try:
+        # The engine starts on the rating files (DuckDB: parsing them on the other core) while the titles are cleaned.
+        engine.start_reading(rating_files, progress)
+        with progress.stage("reading titles", total=len(title_files), unit="files"):
+            titles = load_titles(title_files, report, progress)
         tmp_dir.mkdir(parents=True)
         title_ids = pa.array(titles["id"].to_numpy(), pa.string())
         rating_etl.process_ratings(engine, rating_files, title_ids, title_segments(titles)[0], report, progress,

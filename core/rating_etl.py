@@ -5,10 +5,12 @@ the ratings grow: only the totals per title and per user (a row each) are held w
 
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
@@ -34,6 +36,7 @@ RAW_SCHEMA = pa.schema([("user_id", pa.int64()), ("rating", pa.float64()), ("ts"
 MEMORY_ENV = "STREAMING_ETL_MEMORY"
 DEFAULT_MEMORY = "400MB"  # DuckDB's cap; the process adds ~0.4 GB (Python, pandas, Arrow batches, writers)
 BLOCK_BYTES = 8 << 20  # CSV text per batch: ~280k rating rows
+PARSED_AHEAD = 8  # batches parsed before the titles are ready (~2M rows, ~80 MB): memory bounded, not the data
 RATING_ROW_GROUP = 2_000_000  # rows per row group of ratings.parquet
 SUMMARY_ROW_GROUP = 1 << 20  # pyarrow's default, as DataFrame.to_parquet wrote the summaries
 LAST_DAY = 47_482  # 2100-01-01, the end of the timestamps kept
@@ -79,54 +82,65 @@ def raw_batch(batch: pa.RecordBatch, title_ids: pa.Array) -> pa.RecordBatch:
     movie_ids = pc.utf8_lower(pc.utf8_trim_whitespace(batch.column("movieId")))
     codes = pc.fill_null(pc.index_in(movie_ids, value_set=title_ids), -1)
     codes = pc.if_else(pc.is_null(movie_ids), pa.scalar(None, pa.int32()), codes)
-    numbers = [pc.if_else(pc.is_nan(column), pa.scalar(None, pa.float64()), column)
-               for column in (batch.column("rating"), batch.column("timestamp"))]
+    numbers = [nan_as_null(batch.column("rating")), nan_as_null(batch.column("timestamp"))]
     return pa.record_batch([batch.column("userId"), *numbers, codes], schema=RAW_SCHEMA)
 
 
-class RatingStream:
-    """The rating files as one stream of raw_ratings batches, read by a few threads at once (pyarrow parses
-    without the GIL); a bounded queue keeps only a few batches in memory. A bad file stops the stream early and
-    `check` raises its DataError."""
+def nan_as_null(column: pa.Array) -> pa.Array:
+    """A float column with NaN read as null (copied only when it has a NaN: pyarrow already reads 'nan' as null)."""
+    nan = pc.is_nan(column)
+    return pc.if_else(nan, pa.scalar(None, pa.float64()), column) if pc.any(nan).as_py() else column
 
-    def __init__(self, paths: list[Path], title_ids: pa.Array, progress: Progress, workers: int) -> None:
-        self.title_ids, self.progress = title_ids, progress
-        self.queue: queue.Queue = queue.Queue(maxsize=2 * workers)
+
+class RatingStream:
+    """The rating files as one stream of raw_ratings batches, parsed by a few threads at once (pyarrow parses
+    without the GIL). The threads start before the titles are known: they parse ahead into a bounded queue while
+    the titles are cleaned; once the titles are known the threads also look up the title codes (the batches parsed
+    before get theirs as they are taken). A bad file stops the stream early and `check` raises its DataError."""
+
+    def __init__(self, paths: list[Path], progress: Progress, workers: int) -> None:
+        self.progress = progress
+        self.title_ids: pa.Array | None = None
+        self.queue: queue.Queue = queue.Queue(maxsize=PARSED_AHEAD)
         self.stop = threading.Event()
         self.errors: list[DataError] = []
         self.threads = [threading.Thread(target=self._read, args=(paths[i::workers],), daemon=True)
                         for i in range(workers)]
-
-    def reader(self) -> pa.RecordBatchReader:
-        """Start the reading threads; the batches as an Arrow stream."""
         for thread in self.threads:
             thread.start()
-        return pa.RecordBatchReader.from_batches(RAW_SCHEMA, self._batches())
+
+    def reader(self, title_ids: pa.Array) -> pa.RecordBatchReader:
+        """The batches as an Arrow stream of raw_ratings rows, their movieIds looked up in `title_ids`."""
+        self.title_ids = title_ids
+        return pa.RecordBatchReader.from_batches(RAW_SCHEMA, self._batches(title_ids))
 
     def _read(self, paths: list[Path]) -> None:
-        """Thread body: read some files into the queue; always ends with a None."""
+        """Thread body: parse some files into the queue (each file's size after its last batch); ends with None."""
         try:
             for path in paths:
                 for batch in file_batches(path):
                     if self.stop.is_set():
                         return
-                    self.queue.put(raw_batch(batch, self.title_ids))
-                self.progress.advance(path.stat().st_size / 2**20)
+                    title_ids = self.title_ids
+                    self.queue.put(batch if title_ids is None else raw_batch(batch, title_ids))
+                self.queue.put(path.stat().st_size / 2**20)
         except DataError as exc:
             self.errors.append(exc)
             self.stop.set()
         finally:
             self.queue.put(None)
 
-    def _batches(self) -> Iterator[pa.RecordBatch]:
-        """The batches the threads read, until each has finished (or one has failed)."""
+    def _batches(self, title_ids: pa.Array) -> Iterator[pa.RecordBatch]:
+        """The batches the threads parsed, until each has finished (or one has failed); progress in MB read."""
         finished = 0
         while finished < len(self.threads):
-            batch = self.queue.get()
-            if batch is None:
+            item = self.queue.get()
+            if item is None:
                 finished += 1
+            elif isinstance(item, float):
+                self.progress.advance(item)
             elif not self.stop.is_set():
-                yield batch
+                yield item if item.schema.equals(RAW_SCHEMA) else raw_batch(item, title_ids)
 
     def close(self) -> None:
         """Stop the threads (emptying the queue so none waits on it)."""
@@ -155,16 +169,29 @@ class DuckDbEngine:
         self.con = duckdb.connect(config={
             "memory_limit": f"{self.memory_bytes // 2**20}MiB", "threads": threads or usable_cores(),
             "temp_directory": str(spill_dir), "preserve_insertion_order": False})
+        self.stream: RatingStream | None = None
 
     def register(self, name: str, data: pa.Table | pa.RecordBatchReader) -> None:
-        """Make Arrow data (a table, or a stream read once) a named input."""
-        self.con.register(name, data)
+        """Make Arrow data a named input: a table is copied into the engine (joins on its own tables, with their
+        statistics, run ~3x faster than on an Arrow scan), a stream is read once where it is used."""
+        if isinstance(data, pa.RecordBatchReader):
+            self.con.register(name, data)
+            return
+        self.con.register(f"{name}_arrow", data)
+        self._run(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
+        self.con.unregister(f"{name}_arrow")
+
+    def start_reading(self, paths: list[Path], progress: Progress) -> None:
+        """Start parsing the rating files ahead (reader threads), before the titles are known."""
+        self.stream = RatingStream(paths, progress, workers=min(len(paths), usable_cores()))
 
     def read_ratings(self, paths: list[Path], title_ids: pa.Array, progress: Progress) -> None:
         """Stream the rating files into `raw_ratings` (reader threads) and check every row (rating_sql.BEFORE);
         the engine-specific step of process_ratings (Spark reads the files itself: core.spark_etl)."""
-        stream = RatingStream(paths, title_ids, progress, workers=min(len(paths), usable_cores()))
-        self.register("raw_ratings", stream.reader())
+        if self.stream is None:
+            self.start_reading(paths, progress)
+        stream = self.stream
+        self.register("raw_ratings", stream.reader(title_ids))
         try:
             self.materialise(rating_sql.BEFORE)
         finally:
@@ -199,9 +226,10 @@ class DuckDbEngine:
             raise engine_problem(exc) from None
 
     def batches(self, sql: str, rows: int = 1 << 20) -> Iterator[pa.RecordBatch]:
-        """A result streamed as Arrow batches."""
+        """A result streamed as Arrow batches, through a connection of its own (so another thread can read it
+        while this one runs the next statements)."""
         try:
-            yield from self.con.sql(sql).to_arrow_reader(rows)
+            yield from self.con.cursor().sql(sql).to_arrow_reader(rows)
         except self.error as exc:
             raise engine_problem(exc) from None
 
@@ -212,7 +240,9 @@ class DuckDbEngine:
             raise engine_problem(exc) from None
 
     def close(self) -> None:
-        """Release the connection (and its spill files)."""
+        """Stop any reading and release the connection (and its spill files)."""
+        if self.stream is not None:
+            self.stream.close()
         self.con.close()
 
 
@@ -317,14 +347,18 @@ def clean_parts(engine: DuckDbEngine, parts: list[Part], title_ids: pa.Array, ra
     """For each part: keep the latest rating per user and title, append it to the ratings file (parts come in
     user order, so the file stays sorted) and add the part's totals."""
     duplicates = DuplicateCounts()
-    with RowGroupWriter(ratings_path, RATING_ROW_GROUP, "zstd", lambda table: ratings_table(table, title_ids)) as out:
+    with RowGroupWriter(ratings_path, RATING_ROW_GROUP, "zstd", lambda table: ratings_table(table, title_ids)) as out, \
+            ThreadPoolExecutor(1) as writer:
         for number, part in enumerate(parts):
             engine.select_part(part.first, part.last)
             engine.materialise(rating_sql.PER_PART, "replace")
             kept, distinct = (int(n or 0) for n in engine.rows(rating_sql.RESULTS["duplicate_counts"])[0])
             duplicates += DuplicateCounts(kept, part.rows - distinct, distinct - kept)
-            out.add(engine.batches(rating_sql.RESULTS["ratings"]))
+            # The part's ratings are sorted and written (compression: one core) while the engine adds up its
+            # totals; both only read `latest`, which the next part replaces once the writing is done.
+            written = writer.submit(out.add, engine.batches(rating_sql.RESULTS["ratings"]))
             engine.materialise(rating_sql.PART_TOTALS, "append" if number else "create")
+            written.result()
             progress.advance()
     return duplicates
 
@@ -373,10 +407,17 @@ def ratings_table(table: pa.Table, title_ids: pa.Array) -> pa.Table:
     """Rows of the ratings result as ratings.parquet holds them: user_id, id (a dictionary of every title id),
     rating, timestamp, date (YYYY-MM-DD)."""
     seconds = table.column("ts")
-    dates = pc.cast(pc.cast(seconds.cast(pa.timestamp("s")), pa.date32()), pa.string())
+    # Timestamps are checked to lie in 1970-2100: each day's text is looked up rather than formatted per row.
+    dates = day_texts().take(pa.array(seconds.to_numpy() // rating_sql.SECONDS_PER_DAY))
     ids = pa.DictionaryArray.from_arrays(table.column("code").combine_chunks(), title_ids)
     return pa.table({"user_id": table.column("user_id"), "id": ids, "rating": table.column("rating"),
                      "timestamp": seconds, "date": dates})
+
+
+@functools.cache
+def day_texts() -> pa.Array:
+    """'YYYY-MM-DD' of every day from 1970-01-01 to 2100-01-01, by days since 1970-01-01."""
+    return pc.cast(pc.cast(pa.array(np.arange(LAST_DAY + 1), pa.int32()), pa.date32()), pa.string())
 
 
 def title_totals(engine: DuckDbEngine, n_titles: int) -> tuple[np.ndarray, np.ndarray]:

@@ -118,6 +118,9 @@ class SparkEngine:
         """Make a small Arrow table a named input (titles' segments, the calendar)."""
         self._run(lambda: self.spark.createDataFrame(data).createOrReplaceTempView(name))
 
+    def start_reading(self, paths: list[Path], progress: Progress) -> None:
+        """Nothing to start ahead: Spark reads the rating files itself, in read_ratings."""
+
     def read_ratings(self, paths: list[Path], title_ids: pa.Array, progress: Progress) -> None:
         """Spark reads the rating files into `raw_ratings`, and every row is checked (rating_sql.BEFORE); a cell
         that is not a number stops the run with the file named, as with the local engine."""
