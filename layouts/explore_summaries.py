@@ -7,6 +7,7 @@ sentence and the chart can never disagree; an empty table gives the chart's own 
 from __future__ import annotations
 
 from datetime import date
+from typing import Callable
 
 from core.eda import AUDIENCES, Table
 from layouts.explore_charts import (AUDIENCE_LABELS, NO_MATCH, TYPE_LABELS, genre_text, is_empty, label,
@@ -38,6 +39,12 @@ def by_platform(table: Table) -> dict[str, list[dict]]:
     for row in rows(table):
         groups.setdefault(row["platform"], []).append(row)
     return {platform: groups[platform] for platform in platform_order(groups)}
+
+
+def top_per_platform(table: Table, key: Callable[[dict], object], describe: Callable[[dict], str]) -> list[str]:
+    """'<platform> <what describe says of its top row by key>' for each platform, in the catalogue's order."""
+    return [f"{label(platform)} {describe(max(platform_rows, key=key))}"
+            for platform, platform_rows in by_platform(table).items()]
 
 
 def types_summary(table: Table) -> str:
@@ -93,10 +100,8 @@ def maturity_summary(table: Table) -> str:
     """Each platform's largest audience band."""
     if is_empty(table):
         return f"{NO_MATCH}."
-    parts = []
-    for platform, platform_rows in by_platform(table).items():
-        top = max(platform_rows, key=lambda row: (row["share"], -AUDIENCES.index(row["audience"])))
-        parts.append(f"{label(platform)} {AUDIENCE_LABELS[top['audience']].lower()} ({top['share']:.0f}%)")
+    parts = top_per_platform(table, lambda row: (row["share"], -AUDIENCES.index(row["audience"])),
+                             lambda top: f"{AUDIENCE_LABELS[top['audience']].lower()} ({top['share']:.0f}%)")
     return f"Largest audience per platform: {listing(parts)}."
 
 
@@ -104,10 +109,8 @@ def genres_summary(table: Table) -> str:
     """Each platform's most common genre with its share of the platform's titles."""
     if is_empty(table):
         return f"{NO_MATCH}."
-    parts = []
-    for platform, platform_rows in by_platform(table).items():
-        top = max(platform_rows, key=lambda row: row["share"])  # first of ties: the more common genre overall
-        parts.append(f"{label(platform)} {genre_text(top['genre'])} ({top['share']:.0f}%)")
+    parts = top_per_platform(table, lambda row: row["share"],  # first of ties: the more common genre overall
+                             lambda top: f"{genre_text(top['genre'])} ({top['share']:.0f}%)")
     return f"Most common genre per platform (share of its titles): {listing(parts)}."
 
 
