@@ -15,6 +15,7 @@ from core.recommender import (MODEL_STAGES, HybridRecommender, expected_fit_seco
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_S = 30.0  # a failed preparation is tried again on a request this long after it failed
+THREAD_NAME = "recommender-prepare"
 
 
 class ModelService:
@@ -52,7 +53,7 @@ class ModelService:
             if self._model is not None or running or recently_failed:
                 return
             self._pid, self._state = os.getpid(), "loading"
-            self._thread = threading.Thread(target=self._prepare, name="recommender-prepare", daemon=True)
+            self._thread = threading.Thread(target=self._prepare, name=THREAD_NAME, daemon=True)
             self._thread.start()
 
     def _prepare(self) -> None:

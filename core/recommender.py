@@ -457,8 +457,11 @@ class HybridRecommender:
 
 
 # ---------------------------------------------------------------------------------------------- loading for the app
+# _LOCK guards the two dicts only; a fit holds its data version's own lock, so a caller that only wants a saved
+# model (a new app in the same process, the health route) never waits behind a fit of a minute or more.
 _LOCK = threading.Lock()
 _LOADED: dict[Path, HybridRecommender] = {}
+_FITTING: dict[Path, threading.Lock] = {}
 MODEL_STAGES = ["reading ratings for the model", *HybridRecommender.FIT_STAGES, "saving the model"]
 # Seconds per million ratings of each stage, measured on the real data (11M ratings, 2 cores): for estimates only.
 FIT_SECONDS_PER_MILLION = {"reading ratings for the model": 0.02, "content index": 0.3, "rating parts": 2.6,
@@ -491,21 +494,31 @@ def load_recommender(data_dir: str | os.PathLike | None = None) -> HybridRecomme
 
 def recommender_for(catalog, progress: Progress | None = None, force: bool = False) -> HybridRecommender:
     """The fitted recommender of a loaded catalog, once per process (see load_recommender); force: fit anew."""
+    version = catalog.version_dir
     with _LOCK:
-        if force or catalog.version_dir not in _LOADED:
-            _LOADED[catalog.version_dir] = load_or_fit(catalog, progress, force)
-        return _LOADED[catalog.version_dir]
+        version_lock = _FITTING.setdefault(version, threading.Lock())
+    with version_lock:
+        with _LOCK:
+            model = None if force else _LOADED.get(version)
+        if model is None:
+            model = load_or_fit(catalog, progress, force)
+            with _LOCK:
+                _LOADED[version] = model
+        return model
 
 
 def saved_recommender(catalog) -> HybridRecommender | None:
-    """The saved model of a catalog if it is there and usable (kept for this process), else None; never fits."""
+    """The saved model of a catalog if it is there and usable (kept for this process), else None; never fits and
+    never waits for a fit under way."""
     with _LOCK:
-        if catalog.version_dir not in _LOADED:
-            model = _try_load(model_path(catalog.version_dir), catalog.titles)
-            if model is None:
-                return None
-            _LOADED[catalog.version_dir] = model
-        return _LOADED[catalog.version_dir]
+        model = _LOADED.get(catalog.version_dir)
+    if model is None:
+        model = _try_load(model_path(catalog.version_dir), catalog.titles)
+        if model is None:
+            return None
+        with _LOCK:
+            model = _LOADED.setdefault(catalog.version_dir, model)
+    return model
 
 
 def load_or_fit(catalog, progress: Progress | None = None, force: bool = False,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+import threading
+import warnings
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,27 @@ def pytest_setup_options() -> Options:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tempfile.mkdtemp(dir=_BROWSER_PROFILES)}")
     return options
+
+
+# How long a browser test's teardown waits for a model fit the test started (the real data's fit takes ~1 min).
+FIT_WAIT_S = 600
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item) -> None:
+    """Before dash_duo stops its server, let a model fit that the test started (a title page, a recommendation)
+    finish. dash_duo stops the server by raising SystemExit in every thread started during the test, the fit's
+    own and its pool's included: a fit killed that way once left its pool waiting forever, and the lock it held
+    hung the rest of the run. Finished, the model is saved and the later tests load it."""
+    if "dash_duo" not in getattr(item, "fixturenames", ()):
+        return
+    from core.model_service import THREAD_NAME
+
+    for thread in threading.enumerate():
+        if thread.name == THREAD_NAME:
+            thread.join(FIT_WAIT_S)
+            if thread.is_alive():
+                warnings.warn(f"{item.nodeid}: the model fit it started still runs after {FIT_WAIT_S} s", stacklevel=1)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -133,3 +134,30 @@ def test_progress_file_of_a_finished_fit_is_gone(catalog):
     service.wait(120)
     assert not progress_path(catalog.version_dir).exists()
     assert json.loads(json.dumps(service.status())) == {"model": "ready"}
+
+
+def test_a_fit_under_way_does_not_hold_up_a_saved_model_lookup(catalog, monkeypatch):
+    """A second app in the same process (or the health route) asks for the saved model while a fit runs: it gets
+    None at once rather than waiting behind the fit (it once waited forever behind a fit whose threads died)."""
+    from core import recommender
+
+    fitting, release = threading.Event(), threading.Event()
+
+    def slow_fit(catalog, progress=None, force=False):
+        fitting.set()
+        release.wait(30)
+        raise RuntimeError("released")
+
+    monkeypatch.setattr(recommender, "load_or_fit", slow_fit)
+    fit = threading.Thread(target=lambda: pytest.raises(RuntimeError, recommender.recommender_for, catalog))
+    fit.start()
+    try:
+        assert fitting.wait(10)
+        started = time.monotonic()
+        assert recommender.saved_recommender(catalog) is None
+        assert time.monotonic() - started < 5
+        assert ModelService(catalog).status() == {"model": "absent"}
+    finally:
+        release.set()
+        fit.join(10)
+    assert not fit.is_alive()
