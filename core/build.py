@@ -24,14 +24,16 @@ import time
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from core import title_ratings
 from core.catalog import raw_dir_or_demo, read_catalog
-from core.config import processed_dir_for
+from core.config import DATA_DIR_ENV, processed_dir_for
 from core.errors import DataError, StreamingError
-from core.etl import STAGES as ETL_STAGES, EtlResult, check_raw_dir, megabytes, run_etl
+from core.etl import STAGES as ETL_STAGES, EtlResult, check_raw_dir, megabytes, run_etl, uri_needs_spark
+from core.hadoop_fs import HadoopPath, RawPath, is_uri
 from core.progress import Progress
 
 # Seconds per MiB of raw ratings files (gzip CSV) of each ETL stage, measured on the real data (96 MiB, 2 cores).
@@ -70,9 +72,9 @@ def build(data_dir: str | os.PathLike | None = None, force: bool = False, progre
 
         spark = SparkBuild(master)  # a bad master stops here, before anything is read
     progress = progress or Progress()
-    raw_dir, source = raw_dir_or_demo(data_dir)
-    plan_stages(progress, raw_dir)
     try:
+        raw_dir, source = raw_source(data_dir, spark)
+        plan_stages(progress, raw_dir)
         etl = run_etl(raw_dir, out_dir, force=force, progress=progress, engine=spark and spark.rating_engine)
         from core.recommender import model_path  # imported late: the up-to-date case needs no model code
 
@@ -90,12 +92,24 @@ def build(data_dir: str | os.PathLike | None = None, force: bool = False, progre
             spark.stop()
     if not (etl.version_dir / title_ratings.FILE_NAME).is_file():  # else the app loads it at start
         title_ratings.for_catalog(catalog or read_catalog(etl.version_dir, source, etl.report))
-    app_dir = processed_dir_for(raw_dir)
+    app_dir = processed_dir_for(raw_dir) if isinstance(raw_dir, Path) else None  # the app reads local folders
     return BuildResult(etl, path, reused, time.perf_counter() - model_started, time.perf_counter() - started,
                        engine, None if etl.version_dir.parent == app_dir else app_dir)
 
 
-def plan_stages(progress: Progress, raw_dir: Path) -> None:
+def raw_source(data_dir: str | os.PathLike | None, spark: Any) -> tuple[RawPath, str]:
+    """The raw dir to build and its label: a URI (hdfs://, s3a://, file://) on Spark's Hadoop FileSystem, else
+    the local folder or the demo data (raw_dir_or_demo)."""
+    chosen = data_dir if data_dir not in (None, "") else os.environ.get(DATA_DIR_ENV)
+    if not is_uri(chosen):
+        return raw_dir_or_demo(data_dir)
+    if spark is None:
+        raise uri_needs_spark(str(chosen))
+    raw_dir = HadoopPath.of(spark.session, str(chosen))
+    return raw_dir, str(raw_dir)
+
+
+def plan_stages(progress: Progress, raw_dir: RawPath) -> None:
     """Tell the progress every stage to come and a rough length of each, from the size of the ratings files."""
     from core.recommender import MODEL_STAGES, expected_fit_seconds
 

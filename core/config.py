@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.hadoop_fs import HadoopPath
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR_ENV = "STREAMING_DATA_DIR"
@@ -29,7 +33,8 @@ def cache_root() -> Path:
     return Path(os.environ.get(CACHE_DIR_ENV) or PROJECT_ROOT / "data" / "cache").expanduser().resolve()
 
 
-def processed_dir_for(raw_dir: Path) -> Path:
-    """Default processed-output folder for a raw data dir (one per absolute path)."""
-    digest = hashlib.sha1(str(raw_dir.resolve()).encode()).hexdigest()[:10]
+def processed_dir_for(raw_dir: Path | HadoopPath) -> Path:
+    """Default processed-output folder for a raw data dir (one per absolute path, or per URI for a HadoopPath)."""
+    where = raw_dir.resolve() if isinstance(raw_dir, Path) else raw_dir
+    digest = hashlib.sha1(str(where).encode()).hexdigest()[:10]
     return cache_root() / f"processed-{raw_dir.name or 'root'}-{digest}"

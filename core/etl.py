@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import logging
 import os
@@ -43,6 +44,7 @@ from core import rating_etl
 from core.config import PLATFORMS, TITLE_FILES, processed_dir_for
 from core.errors import DataError
 from core.genres import map_labels, vocabulary
+from core.hadoop_fs import HadoopPath, RawPath, is_uri
 from core.locks import file_lock
 from core.progress import Progress
 
@@ -98,8 +100,9 @@ class EtlResult:
 
 
 # ---------------------------------------------------------------------------------------------- inputs
-def check_raw_dir(raw_dir: Path) -> tuple[dict[str, Path], list[Path]]:
-    """The four title files and the rating files of a raw data dir, or a DataError saying what is missing."""
+def check_raw_dir(raw_dir: RawPath) -> tuple[dict[str, RawPath], list[RawPath]]:
+    """The four title files and the rating files of a raw data dir (local, or a URI's HadoopPath), or a DataError
+    saying what is missing."""
     if not raw_dir.is_dir():
         raise DataError(f"{raw_dir}: data folder not found")
     titles_dir, ratings_dir = raw_dir / "titles", raw_dir / "ratings"
@@ -117,7 +120,7 @@ def check_raw_dir(raw_dir: Path) -> tuple[dict[str, Path], list[Path]]:
     return title_files, rating_files
 
 
-def fingerprint(paths: list[Path]) -> str:
+def fingerprint(paths: list[RawPath]) -> str:
     """Hash of the ETL version and each raw file's name, size and modification time."""
     digest = hashlib.sha256(f"etl-v{ETL_VERSION}-genres-{vocabulary().digest}".encode())
     for path in paths:
@@ -126,12 +129,13 @@ def fingerprint(paths: list[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
-def read_title_file(path: Path, report: QualityReport | None = None) -> pd.DataFrame:
+def read_title_file(path: RawPath, report: QualityReport | None = None) -> pd.DataFrame:
     """One raw catalogue as text columns, or a DataError naming the file and the problem."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
+            source = path if isinstance(path, Path) else io.BytesIO(path.read_bytes())  # a HadoopPath's bytes
+            frame = pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
                                 index_col=False)
         if report is not None and caught:
             report.add(f"titles/{path.name}", "rows with more fields than the header: extra fields dropped", 1)
@@ -273,7 +277,7 @@ def drop_unusable_titles(titles: pd.DataFrame, report: QualityReport) -> pd.Data
     return kept[~repeated].reset_index(drop=True)
 
 
-def load_titles(title_files: dict[str, Path], report: QualityReport,
+def load_titles(title_files: dict[str, RawPath], report: QualityReport,
                 progress: Progress | None = None) -> pd.DataFrame:
     """All four catalogues, transformed and stacked."""
     progress = progress or Progress()
@@ -291,7 +295,7 @@ def load_titles(title_files: dict[str, Path], report: QualityReport,
 
 
 # ---------------------------------------------------------------------------------------------- segments
-def megabytes(paths: list[Path]) -> float:
+def megabytes(paths: list[RawPath]) -> float:
     """Total size of some files in MiB."""
     return sum(path.stat().st_size for path in paths) / 2**20
 
@@ -409,13 +413,28 @@ def _remove_temp_dirs(out_dir: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def run_etl(raw_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None, force: bool = False,
-            progress: Progress | None = None, engine: Callable[[Path], Any] | None = None) -> EtlResult:
+def local_raw_dir(raw_dir: str | os.PathLike) -> Path:
+    """A local raw dir as an absolute path; a URI (hdfs://, s3a://, file://) is a DataError: only Spark reads those."""
+    if is_uri(raw_dir):
+        raise uri_needs_spark(str(raw_dir))
+    return Path(raw_dir).expanduser().resolve()
+
+
+def uri_needs_spark(uri: str) -> DataError:
+    """The error for a raw dir URI given to the local engine."""
+    return DataError(f"{uri[:200]}: a raw dir URI needs the Spark engine (python -m core.build RAW_URI "
+                     "--engine spark); the local engine reads local folders")
+
+
+def run_etl(raw_dir: str | os.PathLike | HadoopPath, out_dir: str | os.PathLike | None = None,
+            force: bool = False, progress: Progress | None = None,
+            engine: Callable[[Path], Any] | None = None) -> EtlResult:
     """Process a raw data dir (skipped when its files are unchanged and the output intact); returns where the
     output is. A file lock in the output dir lets one process build while others wait and then reuse it.
-    `engine(spill_dir)` makes the rating engine (default: DuckDB in this process; core.spark_etl: Spark)."""
+    `engine(spill_dir)` makes the rating engine (default: DuckDB in this process; core.spark_etl: Spark, which
+    also reads a raw dir given as a URI's HadoopPath)."""
     started = time.perf_counter()
-    raw_dir = Path(raw_dir).expanduser().resolve()
+    raw_dir = raw_dir if isinstance(raw_dir, HadoopPath) else local_raw_dir(raw_dir)
     title_files, rating_files = check_raw_dir(raw_dir)
     out_dir = Path(out_dir).expanduser().resolve() if out_dir else processed_dir_for(raw_dir)
     fp = fingerprint([*title_files.values(), *rating_files])
@@ -433,8 +452,8 @@ def run_etl(raw_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None
     return EtlResult(existing, True, time.perf_counter() - started, manifest["report"], manifest["counts"])
 
 
-def build_version(raw_dir: Path, out_dir: Path, title_files: dict[str, Path], rating_files: list[Path], fp: str,
-                  progress: Progress | None, started: float,
+def build_version(raw_dir: RawPath, out_dir: Path, title_files: dict[str, RawPath], rating_files: list[RawPath],
+                  fp: str, progress: Progress | None, started: float,
                   make_engine: Callable[[Path], Any] | None = None) -> EtlResult:
     """Run the ETL into a fresh version folder (the rating engine: make_engine(spill_dir), default DuckDB) and
     publish it."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import functools
 import gzip
+import io
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -16,10 +17,12 @@ import pyarrow.csv as pacsv
 
 from core import rating_sql
 from core.errors import DataError, StreamingError
+from core.hadoop_fs import HadoopPath, RawPath
 from core.progress import Progress
 from core.rating_etl import RATING_COLUMNS
 from core.spark_session import spark_problem
 
+HEADER_BYTES = 1 << 16  # read of a rating file for its header line
 RESULT_ROWS = 1 << 20  # rows per Arrow message sent from an executor to the driver
 # What pyarrow's CSV reader (the local engine) reads as null: the same cells are null here.
 NULL_TEXTS = tuple(pacsv.ConvertOptions().null_values)
@@ -62,12 +65,12 @@ FROM typed LEFT JOIN title_codes t ON t.title_id = typed.movie
 """
 
 
-def file_header(path: Path) -> list[str]:
-    """The column names of a rating file (plain or gzip), or a DataError naming the file."""
+def file_header(path: RawPath) -> list[str]:
+    """The column names of a rating file (plain or gzip; local or on a Hadoop FileSystem), or a DataError naming
+    the file."""
     try:
-        opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), None)
+        text = io.TextIOWrapper(io.BytesIO(first_bytes(path)), encoding="utf-8-sig", newline="")
+        header = next(csv.reader(text), None)
     except (OSError, UnicodeDecodeError, EOFError, csv.Error) as exc:
         raise DataError(f"{path}: not a readable CSV file ({str(exc)[:120]})") from None
     if not header:
@@ -76,6 +79,14 @@ def file_header(path: Path) -> list[str]:
     if missing:
         raise DataError(f"{path}: missing column {missing[0]}; expected {','.join(RATING_COLUMNS)}")
     return header
+
+
+def first_bytes(path: RawPath) -> bytes:
+    """The first HEADER_BYTES of a rating file, decompressed (enough for its header line)."""
+    if isinstance(path, HadoopPath):
+        return path.head(HEADER_BYTES)
+    with (gzip.open if path.name.endswith(".gz") else open)(path, "rb") as handle:
+        return handle.read(HEADER_BYTES)
 
 
 def ipc_messages(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
