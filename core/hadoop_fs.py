@@ -39,7 +39,7 @@ class HadoopFs:
     def __init__(self, spark: Any, uri: str) -> None:
         self.jvm = spark._jvm
         self.conf = spark._jsc.hadoopConfiguration()
-        self.java = call(uri, "opening", lambda: self.jvm.org.apache.hadoop.fs.Path(uri).getFileSystem(self.conf),
+        self.java = call(uri, "opening", lambda: self.path(uri).getFileSystem(self.conf),
                          missing_filesystem=self.connector_hint(uri))
 
     def path(self, uri: str) -> Any:
@@ -48,11 +48,10 @@ class HadoopFs:
 
     def connector_hint(self, uri: str) -> str:
         """What to add when no FileSystem serves a URI's scheme."""
-        scheme = urlsplit(uri).scheme
-        version = self.jvm.org.apache.hadoop.util.VersionInfo.getVersion()
-        jars = (f"org.apache.hadoop:hadoop-aws:{version}" if scheme in ("s3a", "s3")
-                else f"the connector of {scheme}:// for Hadoop {version}")
-        return f"no Hadoop FileSystem for {scheme}:// in this Spark: add its jars (spark-submit --packages {jars})"
+        scheme, version = urlsplit(uri).scheme, self.jvm.org.apache.hadoop.util.VersionInfo.getVersion()
+        jars = (f"--packages org.apache.hadoop:hadoop-aws:{version}" if scheme == "s3a"
+                else f"its jars for Hadoop {version} with --packages or --jars")
+        return f"no Hadoop FileSystem for {scheme}:// in this Spark: add its connector (spark-submit {jars})"
 
 
 def call(uri: str, doing: str, action: Callable[[], Any], missing_filesystem: str | None = None) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from core import etl
 from core.catalog import processed_catalog
 from core.config import PROJECT_ROOT
 from core.demo import ensure_demo_raw
+from core.errors import DataError
 from core.progress import Progress, describe, resident_mb, summary
 from core.recommender import HybridRecommender, _try_load, model_path
 from tests.core.test_etl import write_raw
@@ -73,6 +75,19 @@ def test_command_line_bad_input_is_one_message_and_exit_2(cache, tmp_path):
     broken = run_build(cache, str(raw))
     assert broken.returncode == 2 and broken.stderr.splitlines()[-1].startswith("error: ")
     assert "Traceback" not in broken.stderr
+
+
+def test_a_raw_dir_uri_needs_the_spark_engine_one_message_and_nothing_written(cache, tmp_path, monkeypatch):
+    needs_spark = "a raw dir URI needs the Spark engine (python -m core.build RAW_URI --engine spark)"
+    done = run_build(cache, "hdfs://namenode:8020/data/raw")
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+    assert done.stderr.startswith(f"error: hdfs://namenode:8020/data/raw: {needs_spark}")
+    monkeypatch.setenv("STREAMING_DATA_DIR", "s3a://bucket/raw")
+    with pytest.raises(DataError, match=f"^s3a://bucket/raw: {re.escape(needs_spark)}"):
+        build_module.build()
+    with pytest.raises(DataError, match=re.escape(f"file:///data/raw: {needs_spark}")):
+        etl.run_etl("file:///data/raw", tmp_path / "out")
+    assert not cache.exists() and not (tmp_path / "out").exists()
 
 
 def test_two_builds_at_once_on_an_empty_cache_build_once(cache):

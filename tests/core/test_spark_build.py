@@ -4,6 +4,7 @@ Marker `spark` (run them alone with `pytest -m spark`): one local[2] session for
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +14,14 @@ import pandas as pd
 import pytest
 
 from core import etl
+from core import build as build_module
 from core.build import build
-from core.config import PROJECT_ROOT
+from core.catalog import read_catalog
+from core.config import PROJECT_ROOT, processed_dir_for
 from core.errors import DataError
 from core.evaluate import rating_metrics, split_ratings
-from core.recommender import HybridRecommender, model_path
+from core.hadoop_fs import HadoopPath
+from core.recommender import HybridRecommender, load_or_fit, model_path
 from tests.core.test_etl import RATINGS, write_raw
 from tests.core.test_etl_engine import DEFECTS
 
@@ -122,6 +126,84 @@ def test_bad_rating_files_stop_with_the_file_named_and_nothing_written(spark, tm
     with pytest.raises(DataError, match="3.csv: " + problem):
         etl.run_etl(raw, tmp_path / "out", engine=spark_engine(spark))
     assert not (tmp_path / "out" / "current").exists() and not list((tmp_path / "out").glob(".tmp-*"))
+
+
+# ---------------------------------------------------------------------------------------------- raw dir as a URI
+@pytest.fixture(scope="module")
+def uri_etl(spark, tmp_path_factory):
+    """The Spark ETL of the demo data read from its file:// URI through Hadoop's FileSystem API, into the default
+    processed dir of that URI: (result, the URI's HadoopPath, the demo raw dir)."""
+    from core.demo import ensure_demo_raw
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STREAMING_CACHE_DIR", str(tmp_path_factory.mktemp("uri-cache")))
+        raw = ensure_demo_raw()
+        uri = HadoopPath.of(spark, raw.as_uri())
+        yield etl.run_etl(uri, engine=spark_engine(spark)), uri, raw
+
+
+@pytest.mark.spark
+def test_spark_etl_of_a_file_uri_writes_the_local_engines_files(uri_etl, tmp_path):
+    result, uri, raw = uri_etl
+    local = etl.run_etl(raw, tmp_path / "local")
+    assert not result.skipped and result.report == local.report and result.counts == local.counts
+    assert_same_files(result.version_dir, local.version_dir)
+    assert etl.read_manifest(result.version_dir)["raw_dir"] == raw.as_uri()
+    # The default output: a folder per URI, named after its last part, beside (not in) the local path's.
+    assert result.version_dir.parent == processed_dir_for(uri) != processed_dir_for(raw)
+    assert result.version_dir.parent.name.startswith(f"processed-{raw.name}-")
+
+
+@pytest.mark.spark
+def test_a_build_of_an_unchanged_uri_has_nothing_to_do(spark, uri_etl):
+    result, uri, raw = uri_etl
+    again = etl.run_etl(HadoopPath.of(spark, raw.as_uri() + "/"), engine=spark_engine(spark))
+    assert again.skipped and again.version_dir == result.version_dir  # same files: same fingerprint and folder
+    # The model file is the same whichever engine fits it: fitted locally here (seconds, not Spark's minutes).
+    load_or_fit(read_catalog(result.version_dir, str(uri), result.report))
+    built = build(raw.as_uri(), engine="spark", master="local[2]")
+    assert built.etl.skipped and built.model_reused and built.etl.version_dir == result.version_dir
+    assert built.app_dir is None and "processed data: up to date" in build_module.report(built)
+
+
+def break_raw(raw: Path, how: str) -> str:
+    """A URI of a raw dir broken one way (a fixture made from write_raw), or an unusable URI."""
+    if how == "no ratings folder":
+        for path in (raw / "ratings").iterdir():
+            path.unlink()
+        (raw / "ratings").rmdir()
+    elif how == "title file without its columns":
+        (raw / "titles" / "netflix_titles.csv").write_text("show_id,title\ns1,x\n")
+    elif how == "gzip rating file without movieId":
+        with gzip.open(raw / "ratings" / "3.csv.gz", "wt") as handle:
+            handle.write("userId,rating,timestamp\n1,4.0,1425941529\n")
+    return {"no such folder": raw.as_uri() + "/nowhere", "unknown scheme": "nosuch://host/raw",
+            "s3a without hadoop-aws": "s3a://bucket/raw"}.get(how, raw.as_uri())
+
+
+# How a raw dir URI is bad, and what the one error line says.
+BAD_URIS = [
+    ("no such folder", "/nowhere: data folder not found"),
+    ("no ratings folder", "/ratings: folder not found (a data dir holds titles/ and ratings/)"),
+    ("title file without its columns", "/titles/netflix_titles.csv: missing column(s) type, director"),
+    ("gzip rating file without movieId", "/ratings/3.csv.gz: missing column movieId"),
+    ("unknown scheme", "nosuch://host/raw: no Hadoop FileSystem for nosuch:// in this Spark"),
+    ("s3a without hadoop-aws", "s3a://bucket/raw: no Hadoop FileSystem for s3a:// in this Spark: add its "
+                               "connector (spark-submit --packages org.apache.hadoop:hadoop-aws:"),
+]
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("how, message", BAD_URIS, ids=[how for how, _ in BAD_URIS])
+def test_a_bad_raw_dir_uri_is_one_message_exit_2_and_nothing_written(spark, tmp_path, monkeypatch, capsys, how,
+                                                                      message):
+    monkeypatch.setenv("STREAMING_CACHE_DIR", str(tmp_path / "cache"))
+    uri = break_raw(write_raw(tmp_path / "raw"), how)
+    assert build_module.main([uri, "--engine", "spark", "--master", "local[2]"]) == 2
+    error = capsys.readouterr().err
+    last = error.splitlines()[-1]  # after any progress lines: the URI named, as the user wrote it
+    assert last.startswith(f"error: {uri.split('://')[0]}://") and message in last and "Traceback" not in error
+    assert {path.name for path in tmp_path.glob("cache/processed-*/*")} <= {".etl.lock"}
 
 
 # ---------------------------------------------------------------------------------------------- command line
