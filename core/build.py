@@ -4,8 +4,9 @@
 and saves the recommender, so a server (or a container) starts on ready-made data and loads the model in a
 fraction of a second.
 
-RAW_DIR defaults to $STREAMING_DATA_DIR, else the embedded demo data; output goes to the cache dir
-($STREAMING_CACHE_DIR, default data/cache), or to --out. The engine: `local` (DuckDB and numpy in this process)
+RAW_DIR defaults to $STREAMING_DATA_DIR, else the embedded demo data; with --engine spark it may be a URI of any
+Hadoop-compatible FileSystem (hdfs://, s3a://, file://), listed and read through Spark. Output goes to the cache dir
+($STREAMING_CACHE_DIR, default data/cache; a folder per raw dir, per URI for a URI), or to --out: always local. The engine: `local` (DuckDB and numpy in this process)
 or `spark` (the rating SQL on Spark SQL and the model on Spark: MLlib's ALS and pandas UDFs; --master local[N],
 yarn, spark://HOST:PORT, or what spark-submit says), with the same output files. Idempotent: unchanged raw files
 and an intact saved model mean nothing to do. Safe to run beside a server or another build: file locks make one process build while the others wait and
@@ -140,15 +141,17 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: python -m core.build [RAW_DIR] [--force] [--engine local|spark] [--master URL] [--out DIR]."""
     parser = argparse.ArgumentParser(prog="python -m core.build", description=__doc__.splitlines()[0])
     parser.add_argument("raw_dir", nargs="?", help="folder with titles/ and ratings/ (default: $STREAMING_DATA_DIR, "
-                                                   "else the embedded demo data)")
+                                                   "else the embedded demo data); with --engine spark also a URI: "
+                                                   "hdfs://..., s3a://..., file:///...")
     parser.add_argument("--force", action="store_true", help="rebuild even when everything is up to date")
     parser.add_argument("--engine", choices=ENGINES, default="local",
                         help="local: this process (default); spark: Spark SQL and MLlib (pip install -r "
                              "requirements-spark.txt; Java 17)")
     parser.add_argument("--master", help="Spark master for --engine spark: local[N], yarn, spark://HOST:PORT "
                                          "(default: what spark-submit says, else local[*])")
-    parser.add_argument("--out", help="processed output folder (default: the one the app reads, under "
-                                      "$STREAMING_CACHE_DIR or data/cache)")
+    parser.add_argument("--out", help="processed output folder, local (default: under $STREAMING_CACHE_DIR or "
+                                      "data/cache, the one the app reads for a local raw dir; for a URI: "
+                                      "processed-<its last part>-<hash of the URI>)")
     args = parser.parse_args(argv)
     if args.master and args.engine != "spark":
         parser.error("--master needs --engine spark")

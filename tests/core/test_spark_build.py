@@ -5,6 +5,7 @@ Marker `spark` (run them alone with `pytest -m spark`): one local[2] session for
 from __future__ import annotations
 
 import gzip
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -164,6 +165,16 @@ def test_a_build_of_an_unchanged_uri_has_nothing_to_do(spark, uri_etl):
     built = build(raw.as_uri(), engine="spark", master="local[2]")
     assert built.etl.skipped and built.model_reused and built.etl.version_dir == result.version_dir
     assert built.app_dir is None and "processed data: up to date" in build_module.report(built)
+
+
+@pytest.mark.spark
+def test_a_uri_and_a_local_copy_keeping_its_times_have_one_fingerprint(spark, tmp_path):
+    raw = write_raw(tmp_path / "raw")
+    for path in raw.glob("*/*.csv*"):
+        os.utime(path, ns=(1_700_000_000_123_000_000,) * 2)  # whole milliseconds: what Hadoop keeps
+    local, on_hadoop = (etl.fingerprint([*titles.values(), *ratings]) for titles, ratings in
+                        (etl.check_raw_dir(raw), etl.check_raw_dir(HadoopPath.of(spark, raw.as_uri()))))
+    assert local == on_hadoop
 
 
 def break_raw(raw: Path, how: str) -> str:
