@@ -150,15 +150,31 @@ def row_dots(left: np.ndarray, right: np.ndarray, left_rows: np.ndarray, right_r
     return out
 
 
-def rated_means(data: IndexedRatings, n_items: int) -> sp.csr_matrix:
+class RowBands:
+    """A CSR matrix cut into row bands, one per core: its products with dense matrices run on the cores at once
+    (scipy's sparse products release the GIL). The rated means' product with the title factors, once an ALS round,
+    took 0.35 s on one core on the real data."""
+
+    def __init__(self, matrix: sp.csr_matrix, bands: int = WORKERS) -> None:
+        edges = np.linspace(0, matrix.shape[0], bands + 1).astype(int)
+        self.bands = [matrix[start:stop] for start, stop in zip(edges[:-1], edges[1:])]
+        self.shape = matrix.shape
+
+    def __matmul__(self, dense: np.ndarray) -> np.ndarray:
+        with ThreadPoolExecutor(len(self.bands)) as pool:
+            return np.vstack(list(pool.map(lambda band: np.asarray(band @ dense), self.bands)))
+
+
+def rated_means(data: IndexedRatings, n_items: int) -> RowBands:
     """(users, titles) matrix whose row u averages over the titles u rated: `rated_means @ V` is each user's mean
     of the title vectors V."""
     counts = np.bincount(data.user, minlength=len(data.user_ids)).astype(np.float32)
     weights = 1 / np.maximum(counts, 1)[data.user]
-    return sp.csr_matrix((weights, (data.user, data.item)), shape=(len(data.user_ids), n_items), dtype=np.float32)
+    return RowBands(sp.csr_matrix((weights, (data.user, data.item)), shape=(len(data.user_ids), n_items),
+                                  dtype=np.float32))
 
 
-def implicit_context(means: sp.csr_matrix, features: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def implicit_context(means: RowBands, features: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """What a user's choice of titles says, as a row per user: mean title features (centred), log activity, 1."""
     profile = np.asarray(means @ features[:, :-1])  # the features' last column is a constant
     weights = np.maximum(counts, 1)
@@ -213,7 +229,7 @@ def fit_tastes(users: RowBlocks, features: np.ndarray, residual: np.ndarray, con
 
 def als(users: RowBlocks, items: RowBlocks, residual: np.ndarray, dims: int, reg: float, iterations: int,
         seed: int, on_iteration: Callable[[], None] | None = None,
-        start: tuple[np.ndarray, np.ndarray] | None = None, means: sp.csr_matrix | None = None,
+        start: tuple[np.ndarray, np.ndarray] | None = None, means: RowBands | None = None,
         context: np.ndarray | None = None, steps: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Latent user and title factors of a residual by alternating least squares (closed-form batched solves),
     from random title factors or from `start` (user and title factors of an earlier fit). With `means` and `context`
