@@ -92,15 +92,23 @@ def taste_features(titles: pd.DataFrame, genre_dims: int = 64, seed: int = 0) ->
     genres = field_matrix(genre_terms(titles), "genres")
     dims = min(genre_dims, genres.shape[1] - 1)
     if dims >= 1:
-        from sklearn.decomposition import TruncatedSVD
-
-        genre_block = TruncatedSVD(dims, random_state=seed).fit_transform(genres)
+        genre_block = principal_components(genres, dims)
     else:
         genre_block = genres.toarray()
     platform = titles["platform"].astype(str).to_numpy()
     platform_block = (platform[:, None] == np.array(PLATFORMS)[None, :]).astype(np.float32)
     constant = np.ones((len(titles), 1), np.float32)  # lets each user's taste absorb what its bias missed
     return np.hstack([_unit_scale(genre_block), _unit_scale(platform_block), constant]).astype(np.float32)
+
+
+def principal_components(matrix: sp.spmatrix, dims: int) -> np.ndarray:
+    """The rows projected on the matrix's top `dims` right singular vectors (an exact truncated SVD): through the
+    small terms x terms Gram (164 x 164 on the real genres; 0.2 s where a randomized SVD took 1.3 s), each vector's
+    sign fixed so its largest loading is positive."""
+    _, vectors = np.linalg.eigh((matrix.T @ matrix).toarray().astype(np.float64))
+    top = vectors[:, ::-1][:, :dims]
+    top *= np.sign(top[np.abs(top).argmax(axis=0), np.arange(dims)])
+    return np.asarray(matrix @ top)
 
 
 @dataclass(frozen=True)

@@ -184,12 +184,13 @@ class HybridRecommender:
             content = beside.submit(ContentIndex.build, titles)
             with progress.stage("content index"):
                 self._set_titles(titles)
-                self.features = taste_features(titles, p.genre_dims, p.seed)
                 data = index_ratings(ratings, pd.Index(self.title_ids))
                 del ratings  # the caller may have handed its only reference over (fit_and_save)
                 if len(data.value) == 0:
                     raise InvalidQuery("no rating refers to a title of the catalogue: nothing to fit")
                 self.user_ids = data.user_ids
+                # After the ratings: the thread beside has imported scikit-learn meanwhile (~1.4 s; both need it).
+                self.features = taste_features(titles, p.genre_dims, p.seed)
             parts, self.blend_weights = (fit_parts or fit_rating_parts)(data, self.features, p, progress)
             self.content = content.result()
         self.mean, self.user_bias, self.item_bias = parts.mean, parts.user_bias, parts.item_bias
