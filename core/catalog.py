@@ -8,6 +8,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -33,7 +34,7 @@ class Catalog:
     report: tuple[str, ...]
     # "raw": the ETL output of a raw dir, this app's own (what it derives is saved beside it); "processed": a build's
     # folder served as it is, never written (what it derives goes to work_dir, a cache folder; None: none writable).
-    origin: str = "raw"
+    origin: Literal["raw", "processed"] = "raw"
     work_dir: Path | None = None
 
     @property
