@@ -4,6 +4,8 @@
 #   podman run --rm -p 8050:8050 localhost/streaming-atlas                  # demo data: serves at once
 #   podman run --rm -p 8050:8050 -v /path/to/raw:/data:ro -e STREAMING_DATA_DIR=/data \
 #          -v atlas-cache:/var/cache/streaming localhost/streaming-atlas    # real data (titles/ and ratings/)
+#   podman run --rm -p 8050:8050 -v /path/to/build:/build:ro -e STREAMING_PROCESSED_DIR=/build \
+#          localhost/streaming-atlas                         # a build's output (core.build RAW --out DIR), read-only
 #
 # With real data the first start runs the ETL (~15 s) before gunicorn listens, then fits the recommender in the
 # background (~30 s; /api/health says "model": "fitting" meanwhile). Both land in /var/cache/streaming: a named

@@ -206,15 +206,18 @@ def ranges_answer() -> QueryRanges:
 
 def health_answer() -> dict[str, Any]:
     """Liveness with readiness: "status" is "ok" once the data and the model are ready, "starting" while the
-    model is prepared (its progress included), "degraded" when preparing it failed (the queries still work)."""
+    model is prepared (its progress included), "degraded" when preparing it failed or a served build has no model
+    and nowhere to fit one (the queries still work); "data_from" says whether a raw dir or a build's processed
+    folder is served."""
     catalog, service = _catalog(), _model_service()
     model = {"model": "none"}
     if service is not None:
         service.ensure_started()
         model = service.status()
-    status = {"ready": "ok", "failed": "degraded", "none": "ok"}.get(model["model"], "starting")
+    status = {"ready": "ok", "failed": "degraded", "missing": "degraded", "none": "ok"}.get(model["model"],
+                                                                                          "starting")
     return {"status": status, "data": "ready", **model, "source": "demo" if catalog.is_demo else "real",
-            "titles": len(catalog.titles)}
+            "data_from": catalog.origin, "titles": len(catalog.titles)}
 
 
 def ready_answer() -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The Dash app: `create_app(data_dir)` builds it; `server` is the WSGI entry point (`gunicorn app:server`)."""
+"""The Dash app: `create_app(data_dir)` (or `create_app(processed_dir=...)`) builds it; `server` is the WSGI entry
+point (`gunicorn app:server`)."""
 
 from __future__ import annotations
 
@@ -46,13 +47,17 @@ def _restore_global_callbacks() -> None:
     dash_callback_registry.GLOBAL_INLINE_SCRIPTS[:] = inline_scripts
 
 
-def create_app(data_dir: str | os.PathLike | None = None, model: str = "background") -> Dash:
-    """Build the dashboard over a raw data dir (None: $STREAMING_DATA_DIR, else the embedded demo data).
+def create_app(data_dir: str | os.PathLike | None = None, model: str = "background",
+               processed_dir: str | os.PathLike | None = None) -> Dash:
+    """Build the dashboard over a raw data dir (None: $STREAMING_DATA_DIR, else the embedded demo data), or over a
+    build's processed folder (processed_dir, else $STREAMING_PROCESSED_DIR; not both: a DataError).
 
-    The ETL runs (or is reused) before this returns. A saved recommender model is loaded now; a missing one is
-    fitted, by `model`: "background" in a thread started now (the Recommend panel says it is being prepared),
-    "wait" before this returns, "deferred" in a thread that `start_background_work` starts in each process that
-    serves (gunicorn's workers, forked from the master that built the app: threads do not survive a fork).
+    The ETL runs (or is reused) before this returns; a processed folder is read as it is, never written. A saved
+    recommender model is loaded now; a missing one is fitted (for a processed folder: into the cache dir, or, when
+    that is not writable, reported missing), by `model`: "background" in a thread started now (the Recommend panel
+    says it is being prepared), "wait" before this returns, "deferred" in a thread that `start_background_work`
+    starts in each process that serves (gunicorn's workers, forked from the master that built the app: threads do
+    not survive a fork).
     """
     if model not in MODEL_MODES:
         raise ValueError(f"model must be one of {', '.join(MODEL_MODES)}, not {model!r}")
@@ -62,7 +67,7 @@ def create_app(data_dir: str | os.PathLike | None = None, model: str = "backgrou
     threadpool_limits(1)
     progress = Progress(emit=lambda line: log.info("data: %s", line), every=5.0)
     progress.plan(ETL_STAGES)
-    catalog = load_catalog(data_dir, progress=progress)
+    catalog = load_catalog(data_dir, progress=progress, processed_dir=processed_dir)
     # Indexes built here, once per worker, rather than on the first user's request.
     query_index(catalog)
     eda.prepare(catalog.titles, catalog.user_segments, catalog.activity)
@@ -101,7 +106,11 @@ def __getattr__(name: str):
     if name == "server":
         if not logging.getLogger().handlers:  # `gunicorn app:server` without our config: still log progress
             logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-        server = create_app(model="deferred").server
+        try:
+            server = create_app(model="deferred").server
+        except StreamingError as exc:  # bad data settings: one line in the server's log, no traceback
+            log.error("error: %s", exc)
+            raise SystemExit(2) from None
         globals()["server"] = server
         return server
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -118,22 +127,29 @@ def is_loopback(host: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: python app.py [--data-dir DIR] [--host H] [--port P] [--debug]."""
+    """Command line: python app.py [--data-dir DIR | --processed-dir DIR] [--host H] [--port P] [--debug]."""
     parser = argparse.ArgumentParser(prog="python app.py", description="Streaming catalogue dashboard")
     parser.add_argument("--data-dir", help="raw data dir with titles/ and ratings/ (default: $STREAMING_DATA_DIR, "
                                            "else the embedded demo data)")
+    parser.add_argument("--processed-dir", help="serve a build's output as it is, read-only, with no raw dir: the "
+                                                "folder `python -m core.build RAW --out DIR` wrote (default: "
+                                                "$STREAMING_PROCESSED_DIR)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8050)
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (reloader, error overlay); only on a "
                                                               "loopback host: it runs code sent to it")
     args = parser.parse_args(argv)
+    if args.data_dir and args.processed_dir:
+        print("error: --data-dir and --processed-dir were both given: the app serves a raw data dir or a build's "
+              "processed folder, not both", file=sys.stderr)
+        return 2
     if args.debug and not is_loopback(args.host):
         print(f"error: --debug serves a debugger that runs code; it is refused on {args.host!r}. Use --host "
               "127.0.0.1 (the default), or leave --debug out", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     try:
-        app = create_app(args.data_dir)
+        app = create_app(args.data_dir, processed_dir=args.processed_dir)
     except StreamingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

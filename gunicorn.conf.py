@@ -5,6 +5,9 @@ The master builds what is missing (ETL; progress in the log) and loads the data 
 not built yet is fitted in one worker's background thread (the others wait for its file and load it), so no
 request ever fits and `/api/health` says `"model": "fitting"` until it is ready.
 
+The data: STREAMING_DATA_DIR (a raw dir; the demo data when unset) or STREAMING_PROCESSED_DIR (a build's output,
+served read-only as it is); bad data settings stop the master with one `error: ...` line, exit code 2.
+
 Settings from the environment: PORT (8050), HOST (127.0.0.1; the container image sets 0.0.0.0),
 WEB_CONCURRENCY (workers; default: usable cores, at least 2), GUNICORN_THREADS (4), GUNICORN_TIMEOUT (60 s).
 """

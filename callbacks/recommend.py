@@ -16,7 +16,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, ctx, no_update
 
 from core import Catalog, search
-from core.errors import InvalidQuery, NotFound, NotReady, StreamingError
+from core.errors import InvalidQuery, ModelMissing, NotFound, NotReady, StreamingError
 from layouts import ids
 from layouts import recommend as panel
 from layouts.figures import empty_dict, merged, themed_layout
@@ -211,6 +211,10 @@ def results_view(data: Catalog, get_model: Callable[[], object], user: object, t
         return view
     try:
         model = get_model()
+    except ModelMissing as exc:  # waiting will not help: said once, no polling
+        view.alert = [note for note in (view.alert, panel.problem(panel.sentence(exc))) if note]
+        view.results_hidden = True
+        return view
     except NotReady as exc:
         view.alert = [note for note in (view.alert, panel.preparing(str(exc), exc.progress)) if note]
         view.results_hidden, view.poll_disabled = True, False

@@ -14,7 +14,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, html, no_update
 
 from core import Catalog, eda, search, title_ratings
-from core.errors import InvalidQuery, NotFound, NotReady
+from core.errors import InvalidQuery, ModelMissing, NotFound, NotReady
 from core.genres import display_name, slug
 from core.titles import Ratings, find_title, title_details
 from layouts import ids
@@ -79,8 +79,8 @@ def similar_view(cat: Catalog, get_model: Callable[[], object], title_id: object
         return None, True
     try:
         rows = get_model().similar_titles(find_title(cat.titles, title_id), SIMILAR_K)
-    except NotReady as exc:
-        return preparing(str(exc), exc.progress or {}), False
+    except NotReady as exc:  # polled again while it is prepared; a missing model is said once
+        return preparing(str(exc), exc.progress or {}), isinstance(exc, ModelMissing)
     except (InvalidQuery, NotFound) as exc:
         return html.P(f"{exc}.", className="mb-0 text-body-secondary"), True
     years = cat.titles["release_year"].reindex([row["id"] for row in rows])

@@ -6,8 +6,9 @@ fraction of a second.
 
 RAW_DIR defaults to $STREAMING_DATA_DIR, else the embedded demo data; with --engine spark it may be a URI of any
 Hadoop-compatible FileSystem (hdfs://, s3a://, file://), listed and read through Spark. Output goes to the cache dir
-($STREAMING_CACHE_DIR, default data/cache; a folder per raw dir, per URI for a URI), or to --out: always local. The engine: `local` (DuckDB and numpy in this process)
-or `spark` (the rating SQL on Spark SQL and the model on Spark: MLlib's ALS and pandas UDFs; --master local[N],
+($STREAMING_CACHE_DIR, default data/cache; a folder per raw dir, per URI for a URI), or to --out: always local;
+the app serves it from anywhere with `python app.py --processed-dir DIR` ($STREAMING_PROCESSED_DIR), read-only.
+The engine: `local` (DuckDB and numpy in this process) or `spark` (the rating SQL on Spark SQL and the model on Spark: MLlib's ALS and pandas UDFs; --master local[N],
 yarn, spark://HOST:PORT, or what spark-submit says), with the same output files. Idempotent: unchanged raw files
 and an intact saved model mean nothing to do. Safe to run beside a server or another build: file locks make one process build while the others wait and
 then reuse its output. Progress goes to stderr (a bar on a terminal, plain lines in a log); exit code 2 with one
@@ -20,6 +21,7 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import sys
 import time
 import zipfile
@@ -56,6 +58,7 @@ class BuildResult:
     seconds: float
     engine: str = "local"
     app_dir: Path | None = None  # where the app looks for this raw dir's build, when --out put it elsewhere
+    own_folder: bool = True  # written where the app finds it from the raw dir (else: served with --processed-dir)
 
 
 def build(data_dir: str | os.PathLike | None = None, force: bool = False, progress: Progress | None = None,
@@ -94,8 +97,9 @@ def build(data_dir: str | os.PathLike | None = None, force: bool = False, progre
     if not (etl.version_dir / title_ratings.FILE_NAME).is_file():  # else the app loads it at start
         title_ratings.for_catalog(catalog or read_catalog(etl.version_dir, source, etl.report))
     app_dir = processed_dir_for(raw_dir) if isinstance(raw_dir, Path) else None  # the app reads local folders
+    own = etl.version_dir.parent == app_dir
     return BuildResult(etl, path, reused, time.perf_counter() - model_started, time.perf_counter() - started,
-                       engine, None if etl.version_dir.parent == app_dir else app_dir)
+                       engine, None if own else app_dir, own)
 
 
 def raw_source(data_dir: str | os.PathLike | None, spark: Any) -> tuple[RawPath, str]:
@@ -151,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
                                          "(default: what spark-submit says, else local[*])")
     parser.add_argument("--out", help="processed output folder, local (default: under $STREAMING_CACHE_DIR or "
                                       "data/cache, the one the app reads for a local raw dir; for a URI: "
-                                      "processed-<its last part>-<hash of the URI>)")
+                                      "processed-<its last part>-<hash of the URI>); the app serves any such "
+                                      "folder with --processed-dir or $STREAMING_PROCESSED_DIR")
     args = parser.parse_args(argv)
     if args.master and args.engine != "spark":
         parser.error("--master needs --engine spark")
@@ -177,11 +182,13 @@ def report(result: BuildResult) -> str:
     size = result.model_path.stat().st_size / 2**20 if result.model_path.is_file() else 0
     state = "up to date" if result.model_reused else f"ready in {result.model_seconds:.1f} s"
     lines.append(f"recommender: {state}: {result.model_path.name} ({size:,.0f} MB)")
-    lines.append(f"build done in {result.seconds:.1f} s ({result.engine} engine); "
-                 "serve with: gunicorn -c gunicorn.conf.py app:server")
+    out = shlex.quote(str(result.etl.version_dir.parent))
+    serve = ("gunicorn -c gunicorn.conf.py app:server" if result.own_folder else
+             f"STREAMING_PROCESSED_DIR={out} gunicorn -c gunicorn.conf.py app:server (or python app.py "
+             f"--processed-dir {out}), read-only, on any machine with a copy of it")
+    lines.append(f"build done in {result.seconds:.1f} s ({result.engine} engine); serve with: {serve}")
     if result.app_dir is not None:
-        lines.append(f"note: the app reads this data's build from {result.app_dir}: copy or link "
-                     f"{result.etl.version_dir.parent} there (or build without --out)")
+        lines.append(f"note: or copy or link {out} to {result.app_dir}, where the app looks for this raw dir's build")
     return "\n".join(lines)
 
 

@@ -1,4 +1,5 @@
-"""The processed data of one raw data dir (or of the embedded demo data), loaded once per process."""
+"""The processed data of one raw data dir (or of the embedded demo data, or a build's processed folder served as it
+is), loaded once per process."""
 
 from __future__ import annotations
 
@@ -7,16 +8,17 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
-from core.config import resolve_data_dir
+from core.config import resolve_data_dir, resolve_processed_dir
 from core.etl import run_etl
 from core.progress import Progress
 
 log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
-_LOADED: dict[Path | str | None, "Catalog"] = {}
+_LOADED: dict[Path | str | tuple[str, Path] | None, "Catalog"] = {}
 
 
 @dataclass(frozen=True)
@@ -30,11 +32,27 @@ class Catalog:
     version_dir: Path
     source: str
     report: tuple[str, ...]
+    # "raw": the ETL output of a raw dir, this app's own (what it derives is saved beside it); "processed": a build's
+    # folder served as it is, never written (what it derives goes to work_dir, a cache folder; None: none writable).
+    origin: Literal["raw", "processed"] = "raw"
+    work_dir: Path | None = None
 
     @property
     def is_demo(self) -> bool:
         """True when this is the embedded demo data."""
         return self.source == "demo"
+
+    @property
+    def derived_dirs(self) -> tuple[Path, ...]:
+        """Folders where files derived from the data (the model, the ratings per title) are looked for, in order."""
+        if self.origin == "raw" or self.work_dir is None:
+            return (self.version_dir,)
+        return (self.version_dir, self.work_dir)
+
+    @property
+    def write_dir(self) -> Path | None:
+        """Where derived files are saved: beside a raw dir's ETL output, else the work dir (None: nowhere)."""
+        return self.version_dir if self.origin == "raw" else self.work_dir
 
     def ratings(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The processed ratings (11M rows on the real data): for model fitting and evaluation, not requests."""
@@ -82,8 +100,18 @@ def load_demo_catalog() -> Catalog:
         return _LOADED["demo"]
 
 
-def load_catalog(data_dir: str | os.PathLike | None = None, progress: Progress | None = None) -> Catalog:
-    """The Catalog of a raw data dir (None: $STREAMING_DATA_DIR or the demo data); ETL run or reused, once."""
+def load_catalog(data_dir: str | os.PathLike | None = None, progress: Progress | None = None,
+                 processed_dir: str | os.PathLike | None = None) -> Catalog:
+    """The Catalog of a raw data dir (None: $STREAMING_DATA_DIR or the demo data), ETL run or reused, once; or of a
+    build's processed folder (processed_dir, else $STREAMING_PROCESSED_DIR), read as it is, once."""
+    folder = resolve_processed_dir(data_dir, processed_dir)
+    if folder is not None:
+        from core.processed import served_catalog  # imported late: a cycle (it builds Catalogs)
+
+        with _LOCK:
+            if ("processed", folder) not in _LOADED:
+                _LOADED["processed", folder] = served_catalog(folder)
+            return _LOADED["processed", folder]
     key = resolve_data_dir(data_dir)
     with _LOCK:
         if key not in _LOADED:

@@ -780,6 +780,11 @@ def generate_demo_raw(out_dir: Path, seed: int = 2021, signal: bool = True) -> P
     return out_dir
 
 
+def is_demo_raw_dir(raw_dir: str | None) -> bool:
+    """Whether a raw dir (as a processed folder's manifest names it) is the generated demo data's."""
+    return bool(raw_dir) and Path(str(raw_dir)).name.startswith("demo-raw-v")
+
+
 def ensure_demo_raw(root: Path | None = None) -> Path:
     """The demo raw dir <root>/demo-raw-v<DEMO_VERSION>, generated once (atomically) if absent."""
     root = Path(root) if root is not None else cache_root()

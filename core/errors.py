@@ -23,3 +23,7 @@ class NotReady(StreamingError):
     def __init__(self, message: str, progress: dict | None = None) -> None:
         super().__init__(message)
         self.progress = progress or {}
+
+
+class ModelMissing(NotReady):
+    """A served build has no usable model and nowhere to fit one: it will not become ready by waiting."""

@@ -8,10 +8,10 @@ import os
 import threading
 import time
 
-from core.errors import NotReady
+from core.errors import ModelMissing, NotReady
 from core.progress import Progress, summary
-from core.recommender import (MODEL_STAGES, HybridRecommender, expected_fit_seconds, recommender_for,
-                              saved_recommender, shared_progress)
+from core.recommender import (MODEL_MISSING, MODEL_STAGES, HybridRecommender, expected_fit_seconds,
+                              recommender_for, saved_recommender, shared_progress)
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_S = 30.0  # a failed preparation is tried again on a request this long after it failed
@@ -22,7 +22,8 @@ class ModelService:
     """One catalog's recommender in one process: `get()` returns it or raises NotReady while it is prepared.
 
     States: "absent" (nothing started), "loading" (reading the saved model, or waiting for the lock), "fitting"
-    (this process fits it), "waiting" (another process fits it; this one loads it after), "ready", "failed".
+    (this process fits it), "waiting" (another process fits it; this one loads it after), "ready", "failed",
+    "missing" (a served build has no usable model and there is nowhere to save one: it is not fitted).
     """
 
     def __init__(self, catalog) -> None:
@@ -46,6 +47,9 @@ class ModelService:
         """Start preparing the model in a background thread of this process, unless it is ready or under way
         (a process forked from the one that started it has no such thread: it starts its own)."""
         if self._model is not None:
+            return
+        if self.catalog.write_dir is None:  # fitted in every process at every start otherwise: say it is missing
+            self._state = "missing"
             return
         with self._lock:
             running = self._thread is not None and self._thread.is_alive() and self._pid == os.getpid()
@@ -77,10 +81,12 @@ class ModelService:
             return {"model": "ready"}
         if self._state == "failed":
             return {"model": "failed", "error": self._error}
+        if self._state == "missing":
+            return {"model": "missing", "error": MODEL_MISSING}
         own = self._progress.snapshot() if self._progress is not None else {"stage": None}
         if own.get("stage") is not None:
             return {"model": "fitting", "progress": own}
-        other = shared_progress(self.catalog.version_dir)
+        other = shared_progress(self.catalog.write_dir) if self.catalog.write_dir is not None else None
         if other is not None:
             return {"model": "waiting", "progress": other}
         return {"model": self._state}
@@ -94,10 +100,14 @@ class ModelService:
         status = self.status()
         if status["model"] == "ready":
             return self._model
+        if status["model"] == "missing":
+            raise ModelMissing(MODEL_MISSING)
         raise NotReady(not_ready_message(status), status.get("progress"))
 
     def wait(self, timeout: float | None = None) -> HybridRecommender:
-        """Block until the model is ready (or raise NotReady after timeout seconds / when it failed)."""
+        """Block until the model is ready (or raise NotReady after timeout seconds / when it failed or is missing)."""
+        if self.load_saved():
+            return self._model
         self.ensure_started()
         thread = self._thread
         if thread is not None:

@@ -37,13 +37,16 @@ import pandas as pd
 import scipy.sparse as sp
 
 from core.content import ContentIndex, split_list, taste_features, top_k
-from core.errors import InvalidQuery, NotFound
+from core.errors import DataError, InvalidQuery, NotFound
 from core.locks import file_lock
 from core.progress import Progress
 from core.text import quoted
 from core.ratings_model import IndexedRatings, RatingParts, subset, validation_mask
 
 MODEL_VERSION = 3
+# A served build without a usable model, where the app cannot save one either (see core.processed).
+MODEL_MISSING = (f"The recommender model is missing: the served build has no usable model-v{MODEL_VERSION}.npz and "
+                 "the app has no writable cache dir to fit one in; build it with python -m core.build")
 RATING_RANGE = (0.5, 5.0)
 MAX_K = 100
 MAX_USER_ID = 2**31 - 1  # user ids are 32-bit in the processed data
@@ -514,7 +517,7 @@ def saved_recommender(catalog) -> HybridRecommender | None:
     with _LOCK:
         model = _LOADED.get(catalog.version_dir)
     if model is None:
-        model = _try_load(model_path(catalog.version_dir), catalog.titles)
+        model = _saved_model(catalog)
         if model is None:
             return None
         with _LOCK:
@@ -527,12 +530,25 @@ def load_or_fit(catalog, progress: Progress | None = None, force: bool = False,
     """Load the saved model, or fit and save one (force: fit anew; fit_parts: see HybridRecommender.fit); a file
     lock keeps several processes from fitting at once (the others wait, then load what it saved). Not kept for
     the process: see recommender_for."""
-    path = model_path(catalog.version_dir)
+    if catalog.write_dir is None:  # a served processed folder without a usable model, and nowhere to save one
+        raise DataError(MODEL_MISSING)
+    path = model_path(catalog.write_dir)
     with file_lock(path.with_suffix(".lock"), "recommender model") as waited:
-        model = None if force and not waited else _try_load(path, catalog.titles)
+        model = None if force and not waited else _saved_model(catalog)
         if model is None:
+            if catalog.origin == "processed":
+                log.warning("the served build has no usable recommender model: fitting one into %s", path.parent)
             model = fit_and_save(catalog, path, progress, fit_parts)
         return model
+
+
+def _saved_model(catalog) -> HybridRecommender | None:
+    """The first usable saved model among the catalog's folders of derived files (a build's own, then the app's)."""
+    for folder in catalog.derived_dirs:
+        model = _try_load(model_path(folder), catalog.titles)
+        if model is not None:
+            return model
+    return None
 
 
 def fit_and_save(catalog, path: Path, progress: Progress | None = None,
@@ -542,7 +558,7 @@ def fit_and_save(catalog, path: Path, progress: Progress | None = None,
     progress = progress or Progress()
     for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a process killed while saving
         stale.unlink(missing_ok=True)
-    stop_sharing = progress.listen(ProgressFile(progress_path(catalog.version_dir)))
+    stop_sharing = progress.listen(ProgressFile(progress_path(path.parent)))
     try:
         with progress.stage("reading ratings for the model"):
             handed = [catalog.ratings(["user_id", "id", "rating"])]
@@ -555,7 +571,7 @@ def fit_and_save(catalog, path: Path, progress: Progress | None = None,
                 log.warning("recommender not saved to %s: %s", path, exc)
     finally:
         stop_sharing()
-        progress_path(catalog.version_dir).unlink(missing_ok=True)
+        progress_path(path.parent).unlink(missing_ok=True)
     return model
 
 

@@ -173,23 +173,41 @@ def for_catalog(catalog) -> TitleRatings:
 
 
 def _load_or_build(catalog) -> TitleRatings:
-    """Load the saved index, or build and save it (one process at a time; the others wait and load it)."""
-    path = Path(catalog.version_dir) / FILE_NAME
-    n_titles, n_users = len(catalog.titles), len(catalog.users)
-    index = load(path, n_titles, n_users)
+    """Load the saved index (a served build's own, else the app's), or build and save it (one process at a time;
+    the others wait and load it); with nowhere to save it, every process builds its own."""
+    index = _load_saved(catalog)
     if index is not None:
         return index
+    if catalog.write_dir is None:
+        log.warning("%s: no %s and no writable folder to save one: it is built at each start",
+                    catalog.version_dir, FILE_NAME)
+        return _build_for(catalog)
+    path = Path(catalog.write_dir) / FILE_NAME
     with file_lock(path.with_suffix(".lock"), "ratings per title") as waited:
-        index = load(path, n_titles, n_users) if waited else None
+        index = _load_saved(catalog) if waited else None
         if index is None:
-            try:
-                months = np.unique(catalog.activity["month"].astype(str).to_numpy())
-                index = build(Path(catalog.version_dir) / "ratings.parquet", pd.Index(catalog.titles["id"]),
-                              catalog.users["n_ratings"].to_numpy(), months)
-            except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
-                raise DataError(f"{path.parent}: the ratings per title cannot be built ({exc})") from None
+            index = _build_for(catalog)
             try:
                 save(index, path)
             except OSError as exc:  # read-only data: every process builds its own copy
                 log.warning("could not save %s (%s): it is rebuilt at each start", path, exc)
     return index
+
+
+def _load_saved(catalog) -> TitleRatings | None:
+    """The first usable saved index among the catalog's folders of derived files."""
+    for folder in catalog.derived_dirs:
+        index = load(Path(folder) / FILE_NAME, len(catalog.titles), len(catalog.users))
+        if index is not None:
+            return index
+    return None
+
+
+def _build_for(catalog) -> TitleRatings:
+    """The index built from a catalog's ratings file; DataError when they cannot be read."""
+    try:
+        months = np.unique(catalog.activity["month"].astype(str).to_numpy())
+        return build(Path(catalog.version_dir) / "ratings.parquet", pd.Index(catalog.titles["id"]),
+                     catalog.users["n_ratings"].to_numpy(), months)
+    except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
+        raise DataError(f"{catalog.version_dir}: the ratings per title cannot be built ({exc})") from None

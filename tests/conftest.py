@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
+import stat
 import tempfile
 import threading
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -92,3 +95,53 @@ def spark():
     session = spark_session.start_session("local[2]", SPARK_TEST_SETTINGS)
     yield session
     session.stop()
+
+
+@dataclass(frozen=True)
+class DemoBuild:
+    """The demo data built with `core.build --out` into a temp folder: its cache dir (with the demo raw dir) and
+    the output folder."""
+
+    cache: Path
+    raw: Path
+    out: Path
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> DemoBuild:
+    """The demo data built once per session by core.build with --out (ETL, model, ratings per title), as a
+    cluster build's output would be: a processed folder away from the cache dir the app reads."""
+    from core.build import build
+    from core.demo import ensure_demo_raw
+
+    root = tmp_path_factory.mktemp("demo-build")
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("STREAMING_DATA_DIR", "STREAMING_PROCESSED_DIR"):
+            patch.delenv(name, raising=False)
+        patch.setenv("STREAMING_CACHE_DIR", str(root / "cache"))
+        result = build(out_dir=root / "out")
+        raw = ensure_demo_raw()
+    assert result.etl.version_dir.parent == root / "out" and result.model_path.is_file()
+    return DemoBuild(root / "cache", raw, root / "out")
+
+
+def read_only_copy(source: Path, target: Path) -> Path:
+    """A copy of a folder (links kept as links) with every write permission removed, as on a read-only mount."""
+    shutil.copytree(source, target, symlinks=True)
+    for folder, dirs, files in os.walk(target):
+        for name in files + dirs + ["."]:
+            path = Path(folder, name)
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    return target
+
+
+def listing(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every entry under a folder (links not followed) with its size and modification time in ns."""
+    entries = {}
+    for root, dirs, files in os.walk(folder):
+        for name in [".", *dirs, *files]:
+            path = Path(root, name)
+            info = path.lstat()
+            entries[str(path.relative_to(folder))] = (info.st_size, info.st_mtime_ns)
+    return entries

@@ -87,7 +87,7 @@ def test_extra_routes(client):
     assert get_json(client, "/api/ranges", 200)["platforms"]["hulu"]["titles"] == 2
     # No recommender registered beside this catalogue: ready as far as it goes, and it says so.
     assert get_json(client, "/api/health", 200) == {"status": "ok", "data": "ready", "model": "none",
-                                                    "source": "real", "titles": 15}
+                                                    "source": "real", "data_from": "raw", "titles": 15}
     assert get_json(client, "/api/recommend?user=1&title=ns1", 503) == {"error": "this server has no recommender"}
 
 

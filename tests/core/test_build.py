@@ -61,6 +61,7 @@ def test_command_line_builds_once_and_then_has_nothing_to_do(cache):
     built = run_build(cache)
     assert built.returncode == 0, built.stderr
     assert "processed data: built" in built.stdout and "recommender: ready" in built.stdout
+    assert "serve with: gunicorn -c gunicorn.conf.py app:server\n" in built.stdout  # where the app looks
     assert "[12/12] saving the model done" in built.stderr  # plain progress lines off a terminal
     again = run_build(cache)
     assert again.returncode == 0 and "processed data: up to date" in again.stdout
@@ -234,3 +235,15 @@ def test_fit_progress_is_shared_with_waiting_processes(cache):
     progress_path(version).write_text("{not json")
     assert shared_progress(version) is None
     assert json.loads(json.dumps(build_module.build().etl.counts))["titles"] > 0
+
+
+def test_a_build_with_out_says_how_to_serve_that_folder(demo_build, monkeypatch):
+    monkeypatch.setenv("STREAMING_CACHE_DIR", str(demo_build.cache))
+    for name in ("STREAMING_DATA_DIR", "STREAMING_PROCESSED_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    again = build_module.build(out_dir=demo_build.out)  # up to date: nothing built
+    assert again.etl.skipped and again.model_reused and not again.own_folder
+    text = build_module.report(again)
+    assert f"serve with: STREAMING_PROCESSED_DIR={demo_build.out} gunicorn -c gunicorn.conf.py app:server" in text
+    assert f"python app.py --processed-dir {demo_build.out}" in text
+    assert f"or copy or link {demo_build.out} to {again.app_dir}" in text

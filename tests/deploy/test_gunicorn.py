@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from core.config import PROJECT_ROOT
+from tests.conftest import listing, read_only_copy
 
 READY_WITHIN_S = 120  # the demo data's ETL and fit take ~5 s; a loaded CI machine may be much slower
 BAD_LOG_LINES = ("WORKER TIMEOUT", "Worker failed to boot", "Traceback", "Exception in worker")
@@ -38,11 +39,14 @@ def free_port() -> int:
 class Server:
     """`gunicorn -c gunicorn.conf.py app:server` on a free loopback port, its log in a file."""
 
-    def __init__(self, cache: Path, log: Path, workers: int = 2) -> None:
+    def __init__(self, cache: Path, log: Path, workers: int = 2, processed_dir: Path | None = None) -> None:
         self.port, self.log = free_port(), log
         env = {**os.environ, "STREAMING_CACHE_DIR": str(cache), "PORT": str(self.port), "HOST": "127.0.0.1",
                "WEB_CONCURRENCY": str(workers)}
         env.pop("STREAMING_DATA_DIR", None)  # the demo data, whatever CI points at
+        env.pop("STREAMING_PROCESSED_DIR", None)
+        if processed_dir is not None:  # a build's output, served as it is
+            env["STREAMING_PROCESSED_DIR"] = str(processed_dir)
         with open(log, "wb") as out:
             self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"],
                                             cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -95,8 +99,8 @@ def _body(raw: bytes, content_type: str) -> dict | str:
 def servers(tmp_path):
     started: list[Server] = []
 
-    def start(cache: Path, name: str = "gunicorn") -> Server:
-        server = Server(cache, tmp_path / f"{name}-{len(started)}.log")
+    def start(cache: Path, name: str = "gunicorn", processed_dir: Path | None = None) -> Server:
+        server = Server(cache, tmp_path / f"{name}-{len(started)}.log", processed_dir=processed_dir)
         started.append(server)
         return server
     yield start
@@ -168,3 +172,24 @@ def test_restart_reuses_the_build_and_loads_the_model_before_forking(servers, tm
     assert "data: [" not in log and "recommender: [" not in log  # nothing was built again
     server.stop()
     assert not [line for line in server.text().splitlines() if any(bad in line for bad in BAD_LOG_LINES)]
+
+
+def test_a_build_served_read_only_with_streaming_processed_dir(servers, demo_build, tmp_path):
+    folder = read_only_copy(demo_build.out, tmp_path / "build")
+    before = listing(folder)
+    server = servers(tmp_path / "cache", processed_dir=folder)
+    seconds, health = server.wait_ready()
+    assert all(h["model"] == "ready" and h["data_from"] == "processed" for h in health)  # its model, loaded
+    status, body = server.get(f"/api/recommend?user=1&title={some_title(server)}&k=5")
+    assert status == 200 and len(body["recommendations"]) == 5
+    log = server.text()
+    assert "data: [" not in log and "recommender: [" not in log  # nothing built
+    assert not [line for line in log.splitlines() if any(bad in line for bad in BAD_LOG_LINES)], log
+    assert listing(folder) == before
+
+
+def test_a_bad_streaming_processed_dir_stops_gunicorn_with_one_line(servers, tmp_path):
+    server = servers(tmp_path / "cache", processed_dir=tmp_path / "nowhere")
+    assert server.process.wait(timeout=60) == 2
+    log = server.text()
+    assert f"error: {tmp_path / 'nowhere'}: processed folder not found" in log and "Traceback" not in log, log
