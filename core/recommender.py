@@ -61,8 +61,8 @@ class Params:
     taste_reg: float = 5.0
     prior_rounds: int = 2  # relearnings of the tastes' prior from what users chose to rate
     genre_dims: int = 64
-    factors: int = 32
-    factor_reg: float = 20.0
+    factors: int = 24
+    factor_reg: float = 15.0
     iterations: int = 10
     validation: float = 0.1  # share of the ratings the blend weights are learned on
     refit_iterations: int = 3  # ALS rounds on all ratings, from the factors fitted without the validation slice
