@@ -55,7 +55,9 @@ class RowBlocks:
     """
 
     def __init__(self, entity: np.ndarray, other: np.ndarray, n_entities: int, n_other: int, growth: float = 1.25):
-        order = np.argsort(entity, kind="stable").astype(np.int32)
+        # As 16-bit keys where they fit (the titles), numpy's stable sort is a radix sort: 3x faster on 11M.
+        order = np.argsort(entity.astype(np.uint16) if n_entities <= 1 << 16 else entity, kind="stable").astype(
+            np.int32)
         self.counts = np.bincount(entity, minlength=n_entities)
         starts = np.concatenate([[0], np.cumsum(self.counts)[:-1]])
         by_count = np.argsort(self.counts, kind="stable")
