@@ -50,11 +50,12 @@ def fit_biases(data: IndexedRatings, n_items: int, reg_user: float, reg_item: fl
 class RowBlocks:
     """The ratings of each entity (user or title) in padded blocks of entities with similar counts.
 
-    Batched closed-form solves need equal-length rows; grouping by count keeps the padding under ~25 %.
+    Batched solves need equal-length rows; grouping by counts that grow 1.1x a block keeps the padding under
+    ~10 % (5 % on the real data, where 1.25x steps padded 12 % and cost ~5 % more solve time).
     Padding points at one extra zero row of the other side's factors and one extra zero residual.
     """
 
-    def __init__(self, entity: np.ndarray, other: np.ndarray, n_entities: int, n_other: int, growth: float = 1.25):
+    def __init__(self, entity: np.ndarray, other: np.ndarray, n_entities: int, n_other: int, growth: float = 1.1):
         # As 16-bit keys where they fit (the titles), numpy's stable sort is a radix sort: 3x faster on 11M.
         order = np.argsort(entity.astype(np.uint16) if n_entities <= 1 << 16 else entity, kind="stable").astype(
             np.int32)
