@@ -468,8 +468,8 @@ _LOADED: dict[Path, HybridRecommender] = {}
 _FITTING: dict[Path, threading.Lock] = {}
 MODEL_STAGES = ["reading ratings for the model", *HybridRecommender.FIT_STAGES, "saving the model"]
 # Seconds per million ratings of each stage, measured on the real data (11M ratings, 2 cores): for estimates only.
-FIT_SECONDS_PER_MILLION = {"reading ratings for the model": 0.02, "content index": 0.3, "rating parts": 2.6,
-                           "blend weights": 0.02, "rating parts on all ratings": 1.8, "user profiles": 0.07,
+FIT_SECONDS_PER_MILLION = {"reading ratings for the model": 0.08, "content index": 0.3, "rating parts": 2.2,
+                           "blend weights": 0.04, "rating parts on all ratings": 0.8, "user profiles": 0.05,
                            "saving the model": 0.02}
 
 
