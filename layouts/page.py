@@ -42,7 +42,7 @@ def register_pages(catalog: Catalog) -> None:
         dash.register_page(name, path=path, name=label, order=order, title=f"{label} · Streaming Atlas",
                            layout=module.layout)
     # One title (/title?id=ns2544): reached from links and the search box, not from the navigation links.
-    dash.register_page("title", path="/title", name="Title", order=len(PAGES), title="Title · Streaming Atlas",
+    dash.register_page("title", path="/title", name="Title", order=len(PAGES), title=title.page_title,
                        layout=title.layout)
 
 

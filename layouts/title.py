@@ -9,7 +9,10 @@ still be being prepared); this module only builds components.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 import dash_bootstrap_components as dbc
+import flask
 from dash import dcc, html
 
 from core import search, title_ratings
@@ -226,6 +229,31 @@ def missing_page(heading: str, message: str) -> html.Div:
         html.P(["Use the search box at the top to find a title, or ", dcc.Link("explore the catalogues", href="/"),
                 "."]),
     ], className="title-page")
+
+
+def page_title(**_path_variables: str) -> str:
+    """The browser tab's title: the title's name when the address names a known title, else "Title"."""
+    row = str(requested_id() or "").strip().lower()[:40]
+    titles = catalog().titles
+    name = title_case(titles.at[row, "title"]) if row in titles.index else "Title"
+    return f"{name} · Streaming Atlas"
+
+
+def requested_id() -> str | None:
+    """The ?id= of the page asked for. Dash gives a page's title function the path's variables only, so it is read
+    from the request: the page's own GET, or the address that Dash's page callback posts (its `search` input)."""
+    if not flask.has_request_context():
+        return None
+    request = flask.request
+    if request.method == "GET":
+        return request.args.get("id")
+    body = request.get_json(silent=True)
+    inputs = body.get("inputs") if isinstance(body, dict) else None
+    if not isinstance(inputs, list):
+        return None
+    search = next((item.get("value") for item in inputs if isinstance(item, dict)
+                   and item.get("property") == "search" and isinstance(item.get("value"), str)), "")
+    return parse_qs(search.lstrip("?")).get("id", [None])[0]
 
 
 def layout(id: str | None = None, **_other: str) -> html.Div:  # noqa: A002 -- the URL's parameter

@@ -629,6 +629,7 @@ def test_browser_click_to_filter_back_and_title_pages(dash_duo, app, data, bound
         f"#{ids.EXPLORE_TOP_TABLE} tbody tr a.title-link")[0]), lambda: "/title" in dash_duo.driver.current_url,
         "the title page")
     dash_duo.wait_for_text_to_equal(f"#{ids.TITLE_HEADING}", name, timeout=SLOW)
+    wait_until(lambda: dash_duo.driver.title == f"{name} · Streaming Atlas", SLOW, "the tab to name the title")
     title_id = target.query.split("=", 1)[1]
     assert urlparse(dash_duo.driver.current_url).query == f"id={title_id}"
     assert dash_duo.find_element(f"#{ids.TITLE_RECOMMEND_LINK}").get_attribute("href").endswith(

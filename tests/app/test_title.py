@@ -3,6 +3,8 @@ TV show, a title nobody rated, unknown and missing ids) and, when present, the r
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -182,6 +184,25 @@ def test_the_pages_are_served(app, movie):
         assert response.status_code == 200 and b"Streaming Atlas" in response.data
     layout = client.get("/_dash-layout").get_json()
     assert ids.NAV_SEARCH in str(layout) and ids.NAV_GO in str(layout)
+
+
+def test_the_browser_tab_names_the_title(app, data, movie):
+    """Dash gives a page's title function no query: the tab's title comes from the request, on a page load and on
+    the page callback of a navigation inside the app."""
+    named = f"{page.title_case(data.titles.loc[movie, 'title'])} · Streaming Atlas"
+    with app.server.test_request_context(f"/title?id={movie.upper()}"):
+        assert page.page_title() == named
+    navigation = {"inputs": [{"id": "_pages_location", "property": "pathname", "value": "/title"},
+                             {"id": "_pages_location", "property": "search", "value": f"?id={movie}"}]}
+    with app.server.test_request_context("/_dash-update-component", method="POST", json=navigation):
+        assert page.page_title() == named
+    for path, body in (("/title?id=nope", None), ("/title", None), ("/_dash-update-component", {"inputs": 3}),
+                       ("/_dash-update-component", {"inputs": [{"property": "search", "value": 7}]})):
+        with app.server.test_request_context(path, method="POST" if body else "GET", json=body):
+            assert page.page_title() == "Title · Streaming Atlas"
+    assert page.page_title() == "Title · Streaming Atlas"  # outside a request
+    served = app.server.test_client().get(f"/title?id={movie}").get_data(as_text=True)
+    assert f'og:title" content="{html.escape(named)}"' in served  # link previews; the tab is set by the callback
 
 
 # ---------------------------------------------------------------------------------------------- API
