@@ -33,7 +33,7 @@ import numpy as np
 
 from core import title_ratings
 from core.catalog import raw_dir_or_demo, read_catalog
-from core.config import DATA_DIR_ENV, processed_dir_for
+from core.config import chosen_data_dir, processed_dir_for
 from core.errors import DataError, StreamingError
 from core.etl import STAGES as ETL_STAGES, EtlResult, check_raw_dir, megabytes, run_etl, uri_needs_spark
 from core.hadoop_fs import HadoopPath, RawPath, is_uri
@@ -105,7 +105,7 @@ def build(data_dir: str | os.PathLike | None = None, force: bool = False, progre
 def raw_source(data_dir: str | os.PathLike | None, spark: Any) -> tuple[RawPath, str]:
     """The raw dir to build and its label: a URI (hdfs://, s3a://, file://) on Spark's Hadoop FileSystem, else
     the local folder or the demo data (raw_dir_or_demo)."""
-    chosen = data_dir if data_dir not in (None, "") else os.environ.get(DATA_DIR_ENV)
+    chosen = chosen_data_dir(data_dir)
     if not is_uri(chosen):
         return raw_dir_or_demo(data_dir)
     if spark is None:

@@ -8,7 +8,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Callable, Literal, TypeVar
 
 import pandas as pd
 
@@ -18,6 +18,7 @@ from core.progress import Progress
 
 log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
+T = TypeVar("T")
 _LOADED: dict[Path | str | tuple[str, Path] | None, "Catalog"] = {}
 
 
@@ -48,6 +49,10 @@ class Catalog:
         if self.origin == "raw" or self.work_dir is None:
             return (self.version_dir,)
         return (self.version_dir, self.work_dir)
+
+    def first_derived(self, load: Callable[[Path], T | None]) -> T | None:
+        """The first thing `load` finds (not None) in the derived_dirs, in their order."""
+        return next((found for found in map(load, self.derived_dirs) if found is not None), None)
 
     @property
     def write_dir(self) -> Path | None:

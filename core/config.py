@@ -26,9 +26,14 @@ TITLE_FILES: dict[str, str] = {
 }
 
 
+def chosen_data_dir(data_dir: str | os.PathLike | None = None) -> str | os.PathLike | None:
+    """The raw data dir as given: the argument, else $STREAMING_DATA_DIR, else None (the embedded demo data)."""
+    return data_dir if data_dir not in (None, "") else os.environ.get(DATA_DIR_ENV) or None
+
+
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:
-    """The raw data dir: the argument, else $STREAMING_DATA_DIR, else None (the embedded demo data)."""
-    chosen = data_dir if data_dir not in (None, "") else os.environ.get(DATA_DIR_ENV) or None
+    """The raw data dir as an absolute path, or None (the embedded demo data); see chosen_data_dir."""
+    chosen = chosen_data_dir(data_dir)
     return Path(chosen).expanduser().resolve() if chosen else None
 
 

@@ -86,7 +86,7 @@ def _unit_scale(block: np.ndarray) -> np.ndarray:
     return (block / np.sqrt(mean_sq) if mean_sq > 0 else block).astype(np.float32)
 
 
-def taste_features(titles: pd.DataFrame, genre_dims: int = 64, seed: int = 0) -> np.ndarray:
+def taste_features(titles: pd.DataFrame, genre_dims: int = 64) -> np.ndarray:
     """Dense per-title features users have tastes over: canonical genres and facets (TF-IDF, SVD-reduced),
     platform, a constant."""
     genres = field_matrix(genre_terms(titles), "genres")

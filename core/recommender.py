@@ -190,7 +190,7 @@ class HybridRecommender:
                     raise InvalidQuery("no rating refers to a title of the catalogue: nothing to fit")
                 self.user_ids = data.user_ids
                 # After the ratings: the thread beside has imported scikit-learn meanwhile (~1.4 s; both need it).
-                self.features = taste_features(titles, p.genre_dims, p.seed)
+                self.features = taste_features(titles, p.genre_dims)
             parts, self.blend_weights = (fit_parts or fit_rating_parts)(data, self.features, p, progress)
             self.content = content.result()
         self.mean, self.user_bias, self.item_bias = parts.mean, parts.user_bias, parts.item_bias
@@ -544,11 +544,7 @@ def load_or_fit(catalog, progress: Progress | None = None, force: bool = False,
 
 def _saved_model(catalog) -> HybridRecommender | None:
     """The first usable saved model among the catalog's folders of derived files (a build's own, then the app's)."""
-    for folder in catalog.derived_dirs:
-        model = _try_load(model_path(folder), catalog.titles)
-        if model is not None:
-            return model
-    return None
+    return catalog.first_derived(lambda folder: _try_load(model_path(folder), catalog.titles))
 
 
 def fit_and_save(catalog, path: Path, progress: Progress | None = None,

@@ -196,11 +196,8 @@ def _load_or_build(catalog) -> TitleRatings:
 
 def _load_saved(catalog) -> TitleRatings | None:
     """The first usable saved index among the catalog's folders of derived files."""
-    for folder in catalog.derived_dirs:
-        index = load(Path(folder) / FILE_NAME, len(catalog.titles), len(catalog.users))
-        if index is not None:
-            return index
-    return None
+    return catalog.first_derived(lambda folder: load(Path(folder) / FILE_NAME, len(catalog.titles),
+                                                     len(catalog.users)))
 
 
 def _build_for(catalog) -> TitleRatings:
