@@ -19,7 +19,7 @@ from core import search, title_ratings
 from core.errors import InvalidQuery, NotFound
 from core.genres import FACETS, display_name, slug
 from core.text import sentence_case, title_case
-from core.titles import Rank, TitleDetails, title_details
+from core.titles import Rank, TitleDetails, find_title, title_details
 from layouts import ids
 from layouts.header import page_header
 from layouts.recommend import platform_badge, stars
@@ -233,9 +233,11 @@ def missing_page(heading: str, message: str) -> html.Div:
 
 def page_title(**_path_variables: str) -> str:
     """The browser tab's title: the title's name when the address names a known title, else "Title"."""
-    row = str(requested_id() or "").strip().lower()[:40]
     titles = catalog().titles
-    name = title_case(titles.at[row, "title"]) if row in titles.index else "Title"
+    try:
+        name = title_case(titles.at[find_title(titles, requested_id()), "title"])
+    except (InvalidQuery, NotFound):
+        name = "Title"
     return f"{name} · Streaming Atlas"
 
 
