@@ -370,6 +370,15 @@ def test_conjugate_gradient_solves_reach_the_closed_form():
     np.testing.assert_allclose(users.solve(factors, residual, 5.0, prior, exact, 3), exact, atol=1e-5)
 
 
+def test_blocks_solve_each_residual_they_are_given():
+    users, factors, residual, prior = ridge_problem()
+    users.solve(factors, residual, 5.0, prior)  # gathers this residual into the blocks
+    other = np.random.default_rng(3).normal(size=residual.shape).astype(np.float32)
+    fresh = ridge_problem()[0]
+    np.testing.assert_array_equal(users.solve(factors, other, 5.0, prior), fresh.solve(factors, other, 5.0, prior))
+    np.testing.assert_array_equal(users.solve(factors, residual, 5.0), fresh.solve(factors, residual, 5.0))
+
+
 def test_conjugate_gradient_gives_users_without_ratings_their_prior():
     users = RowBlocks(np.array([0, 0, 2], np.int32), np.array([0, 1, 1], np.int32), 3, 2)
     factors, residual, prior = np.eye(2, dtype=np.float32), np.ones(3, np.float32), np.full((3, 2), 0.5, np.float32)
