@@ -1,6 +1,7 @@
 """The rating half of the ETL as it was before the SQL engine (ETL v4, pandas and numpy in memory), kept only to
 check that the new engine writes the same outputs (tests/core/test_etl_engine.py). Verbatim from core/etl.py at
-a3e00a5, except that the title half and the output helpers are imported from today's core.etl."""
+a3e00a5, except that the title half and the output helpers are imported from today's core.etl and ratings.parquet
+takes the writer options of today's ETL (core.rating_etl.RATINGS_PARQUET)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pyarrow.parquet as pq
 
 from core.errors import DataError
 from core.etl import SEGMENT_COLUMNS, QualityReport, check_raw_dir, load_titles, title_segments
-from core.rating_etl import RATING_COLUMNS, read_problem
+from core.rating_etl import RATING_COLUMNS, RATINGS_PARQUET, read_problem
 from core.rating_sql import TIMESTAMP_RANGE
 
 
@@ -163,8 +164,8 @@ def write_reference(raw_dir: Path, out_dir: Path) -> list[str]:
     user_segments, activity = segment_aggregates(ratings, titles, users)
     out_dir.mkdir(parents=True)
     titles.to_parquet(out_dir / "titles.parquet", index=False)
-    pq.write_table(ratings_table(ratings, title_ids), out_dir / "ratings.parquet", compression="zstd",
-                   row_group_size=2_000_000)
+    pq.write_table(ratings_table(ratings, title_ids), out_dir / "ratings.parquet", row_group_size=2_000_000,
+                   **RATINGS_PARQUET)
     for name, frame in {"users": users, "user_segments": user_segments, "activity": activity}.items():
         frame.to_parquet(out_dir / f"{name}.parquet", index=False)
     return report.lines()
