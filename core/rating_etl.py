@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from isal import igzip, isal_zlib
 
 from core import rating_sql
 from core.errors import DataError
@@ -73,20 +74,33 @@ def file_batches(path: Path) -> Iterator[pa.RecordBatch]:
     convert = pacsv.ConvertOptions(column_types=RAW_TYPES, include_columns=RATING_COLUMNS,
                                    strings_can_be_null=True)
     try:
-        with pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
-                            convert_options=convert) as reader:
+        with open_rating_file(path) as source, \
+                pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
+                               convert_options=convert) as reader:
             yield from reader
-    except (OSError, pa.ArrowException) as exc:
+    except (OSError, EOFError, isal_zlib.error, pa.ArrowException) as exc:
         raise read_problem(path, exc) from None
+
+
+def open_rating_file(path: Path):
+    """A ratings file's text as a binary stream: gzip is inflated by ISA-L (twice as fast as the zlib pyarrow
+    would use: inflating was a third of the parsing time)."""
+    return igzip.open(path, "rb") if path.name.endswith(".gz") else pa.OSFile(str(path))
 
 
 def raw_batch(batch: pa.RecordBatch, title_ids: pa.Array) -> pa.RecordBatch:
     """A batch as raw_ratings rows: NaN read as null, each movieId (trimmed, lower-cased) as its title's row."""
-    movie_ids = pc.utf8_lower(pc.utf8_trim_whitespace(batch.column("movieId")))
-    codes = pc.fill_null(pc.index_in(movie_ids, value_set=title_ids), -1)
-    codes = pc.if_else(pc.is_null(movie_ids), pa.scalar(None, pa.int32()), codes)
+    movie_ids = batch.column("movieId")
+    codes = pc.index_in(movie_ids, value_set=title_ids)
+    # Title ids are trimmed and lower-case, so a movieId found as it is needs neither; only the rest are cleaned
+    # and looked up again (cleaning every movieId took three times as long as the look-up).
+    missed = pc.and_(pc.is_null(codes), pc.is_valid(movie_ids))
+    if pc.any(missed).as_py():
+        cleaned = pc.utf8_lower(pc.utf8_trim_whitespace(pc.filter(movie_ids, missed)))
+        found = pc.fill_null(pc.index_in(cleaned, value_set=title_ids), -1)
+        codes = pc.replace_with_mask(codes, missed, found)
     numbers = [nan_as_null(batch.column("rating")), nan_as_null(batch.column("timestamp"))]
-    return pa.record_batch([batch.column("userId"), *numbers, codes], schema=RAW_SCHEMA)
+    return pa.record_batch([batch.column("userId"), *numbers, codes.cast(pa.int32())], schema=RAW_SCHEMA)
 
 
 def nan_as_null(column: pa.Array) -> pa.Array:
