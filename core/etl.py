@@ -54,6 +54,9 @@ TITLE_COLUMNS = ["show_id", "type", "title", "director", "cast", "country", "dat
 TEXT_COLUMNS = ["show_id", "type", "title", "director", "cast", "country", "date_added", "rating",
                 "duration", "listed_in", "description"]
 LIST_COLUMNS = ["director", "cast", "country", "listed_in"]
+# Python's whitespace (str.isspace) as a character class: pandas runs a pattern with \s through Python's re row by
+# row (RE2's \s misses some of these); with the class spelled out it runs in pyarrow, twice as fast.
+WHITESPACE = "[\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 CONTENT_TYPES = ("movie", "tv show")
 # A line break followed by "id,movie," or "id,tv show," inside one field: records merged by a stray quote.
 SWALLOWED_RECORD = r"[\r\n]+[^,\r\n]*,(?:movie|tv show),"
@@ -172,9 +175,9 @@ def clean_text(frame: pd.DataFrame, scope: str, report: QualityReport) -> pd.Dat
     out = frame.copy()
     for column in TEXT_COLUMNS:
         raw = out[column]
-        tidy = raw.str.replace(r"\s+", " ", regex=True).str.strip()
+        tidy = raw.str.replace(f"{WHITESPACE}+", " ", regex=True).str.strip()
         if column in LIST_COLUMNS:
-            tidy = tidy.str.replace(r"\s*,[\s,]*", ", ", regex=True).str.strip(", ")
+            tidy = tidy.str.replace(f"{WHITESPACE}*,(?:{WHITESPACE}|,)*", ", ", regex=True).str.strip(", ")
         tidy = tidy.where(tidy != "", None)
         report.add(scope, f"{column}: stray or odd spacing repaired", int((raw.notna() & tidy.notna() & (raw != tidy)).sum()))
         report.add(scope, f"{column}: blank value set to null", int((raw.notna() & tidy.isna()).sum()))

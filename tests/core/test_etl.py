@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import os
 from pathlib import Path
 
@@ -122,6 +123,21 @@ def test_text_whitespace_and_lists_tidied(processed):
     assert titles.loc["as1", "cast"] == "brendan gleeson, taylor kitsch"
     assert titles.loc["as2", "description"] == "two friends."
     assert pd.isna(titles.loc["hs2", "description"])
+
+
+def test_whitespace_class_is_pythons_whitespace():
+    every_char = "".join(map(chr, range(0x110000)))
+    assert set(re.findall(etl.WHITESPACE, every_char)) == {char for char in every_char if char.isspace()}
+
+
+def test_unicode_whitespace_folded_like_pythons_re():
+    raw = pd.DataFrame({column: ["x"] * 3 for column in etl.TEXT_COLUMNS})
+    raw["title"] = ["a\u2028 b", "tab\x0b\x1cbed", "\u3000 wide\u00a0space "]
+    raw["cast"] = ["ann\u2028,\u2003bo", "x , ,y", "p"]
+    raw = raw.astype("str")
+    cleaned = etl.clean_text(raw, "titles/test", etl.QualityReport())
+    assert cleaned["title"].tolist() == ["a b", "tab bed", "wide space"]
+    assert cleaned["cast"].tolist() == ["ann, bo", "x, y", "p"]
 
 
 def test_a_genre_named_with_commas_stays_one_genre(tmp_path):
