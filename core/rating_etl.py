@@ -339,7 +339,7 @@ def process_ratings(engine: DuckDbEngine, paths: list[Path], title_ids: pa.Array
 
 def summarise(engine: DuckDbEngine) -> None:
     """Turn the parts' totals into totals per user, title, segment and month (the checked rows are dropped)."""
-    engine.drop("latest", *rating_sql.BEFORE)
+    engine.drop(*rating_sql.PER_PART, *rating_sql.BEFORE)
     engine.materialise(rating_sql.AFTER)
 
 
