@@ -366,18 +366,25 @@ def clean_parts(engine: DuckDbEngine, parts: list[Part], title_ids: pa.Array, ra
     duplicates = DuplicateCounts()
     with RowGroupWriter(ratings_path, RATING_ROW_GROUP, lambda table: ratings_table(table, title_ids),
                         **RATINGS_PARQUET) as out, \
-            ThreadPoolExecutor(1) as writer:
+            ThreadPoolExecutor(1) as sorter, ThreadPoolExecutor(1) as writer:
+        written = None
         for number, part in enumerate(parts):
             engine.select_part(part.first, part.last)
             engine.materialise(rating_sql.PER_PART, "replace")
             kept, distinct = (int(n or 0) for n in engine.rows(rating_sql.RESULTS["duplicate_counts"])[0])
             duplicates += DuplicateCounts(kept, part.rows - distinct, distinct - kept)
-            # The part's ratings are sorted and written (compression: one core) while the engine adds up its
-            # totals; both only read `latest`, which the next part replaces once the writing is done.
-            written = writer.submit(out.add, engine.batches(rating_sql.RESULTS["ratings"]))
+            # The part's ratings are sorted while the engine adds up its totals, then compressed and written
+            # (one core) while the engine de-duplicates the next part: the sorted rows are the result's own, so
+            # `latest` can be replaced. At most two parts' sorted rows are held (~20 bytes a row).
+            ordered = sorter.submit(lambda: list(engine.batches(rating_sql.RESULTS["ratings"])))
             engine.materialise(rating_sql.PART_TOTALS, "append" if number else "create")
-            written.result()
+            batches = ordered.result()
+            if written is not None:
+                written.result()
+            written = writer.submit(out.add, batches)
             progress.advance()
+        if written is not None:
+            written.result()
     return duplicates
 
 
