@@ -393,10 +393,20 @@ def publish(tmp_dir: Path, out_dir: Path, fp: str) -> Path:
     return version_dir
 
 
+def summarise_ratings(engine: rating_etl.DuckDbEngine, titles: pd.DataFrame,
+                      report: QualityReport) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The titles with their scores, and the users' totals, from the engine's rating totals."""
+    rating_etl.summarise(engine)
+    titles = add_scores(titles, *rating_etl.title_totals(engine, len(titles)))
+    report.add("titles", "no rating at all: kept with null score", int((titles["n_ratings"] == 0).sum()))
+    return titles, rating_etl.users_frame(engine)
+
+
 def write_outputs(tmp_dir: Path, titles: pd.DataFrame, engine: rating_etl.DuckDbEngine, users: pd.DataFrame,
-                  manifest: dict) -> None:
+                  manifest: dict, ratings: rating_etl.RatingsFile) -> None:
     """Write the other processed files beside ratings.parquet in the temp folder (the per-segment counts streamed
-    from the engine); the manifest, written last, records each file's size so a damaged copy is noticed."""
+    from the engine) while `ratings` finishes; the manifest, written last, records each file's size so a damaged
+    copy is noticed."""
     titles.to_parquet(tmp_dir / "titles.parquet", index=False)
     users.to_parquet(tmp_dir / "users.parquet", index=False)
     segments = rated_segments(titles)
@@ -404,6 +414,7 @@ def write_outputs(tmp_dir: Path, titles: pd.DataFrame, engine: rating_etl.DuckDb
                                     tmp_dir / "user_segments.parquet")
     rating_etl.write_segment_counts(engine, "activity", segments,
                                     ["month", *SEGMENT_COLUMNS, "n_ratings", "rating_sum"], tmp_dir / "activity.parquet")
+    ratings.close()
     sizes = {path.name: path.stat().st_size for path in tmp_dir.iterdir()}
     (tmp_dir / "manifest.json").write_text(json.dumps({**manifest, "sizes": sizes}, indent=2), encoding="utf-8")
 
@@ -473,20 +484,18 @@ def build_version(raw_dir: RawPath, out_dir: Path, title_files: dict[str, RawPat
             titles = load_titles(title_files, report, progress)
         tmp_dir.mkdir(parents=True)
         title_ids = pa.array(titles["id"].to_numpy(), pa.string())
-        rating_etl.process_ratings(engine, rating_files, title_ids, title_segments(titles)[0], report, progress,
-                                   tmp_dir / "ratings.parquet")
-        with progress.stage("summarising"):
-            rating_etl.summarise(engine)
-            titles = add_scores(titles, *rating_etl.title_totals(engine, len(titles)))
-            report.add("titles", "no rating at all: kept with null score", int((titles["n_ratings"] == 0).sum()))
-            users = rating_etl.users_frame(engine)
-        counts = {"titles": len(titles), "ratings": int(titles["n_ratings"].sum()), "users": len(users),
-                  **{f"titles_{p}": int((titles["platform"] == p).sum()) for p in PLATFORMS}}
-        manifest = {"etl_version": ETL_VERSION, "fingerprint": fp, "raw_dir": str(raw_dir), "counts": counts,
-                    "report": report.lines(), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        with progress.stage("writing"):
-            write_outputs(tmp_dir, titles, engine, users, manifest)
-            version_dir = publish(tmp_dir, out_dir, fp)
+        with rating_etl.RatingsFile(tmp_dir / "ratings.parquet", title_ids) as ratings:
+            rating_etl.process_ratings(engine, rating_files, title_ids, title_segments(titles)[0], report,
+                                       progress, ratings)
+            with progress.stage("summarising"):
+                titles, users = summarise_ratings(engine, titles, report)
+            counts = {"titles": len(titles), "ratings": int(titles["n_ratings"].sum()), "users": len(users),
+                      **{f"titles_{p}": int((titles["platform"] == p).sum()) for p in PLATFORMS}}
+            manifest = {"etl_version": ETL_VERSION, "fingerprint": fp, "raw_dir": str(raw_dir), "counts": counts,
+                        "report": report.lines(), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+            with progress.stage("writing"):
+                write_outputs(tmp_dir, titles, engine, users, manifest, ratings)
+                version_dir = publish(tmp_dir, out_dir, fp)
     finally:
         engine.close()
         shutil.rmtree(tmp_dir, ignore_errors=True)

@@ -10,7 +10,7 @@ import os
 import queue
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
@@ -315,9 +315,9 @@ class Part:
 
 
 def process_ratings(engine: DuckDbEngine, paths: list[Path], title_ids: pa.Array, segments: np.ndarray,
-                    report: QualityReport, progress: Progress, ratings_path: Path) -> None:
-    """Stream the rating files into the engine, check every row, de-duplicate part by part (writing the ratings
-    file as each part is done) and add up the parts' totals; `segments` is each title's segment number. The report
+                    report: QualityReport, progress: Progress, ratings: RatingsFile) -> None:
+    """Stream the rating files into the engine, check every row, de-duplicate part by part (handing each part's
+    sorted ratings to `ratings`) and add up the parts' totals; `segments` is each title's segment number. The report
     gets a line per problem found."""
     engine.register("title_segments", pa.table({"code": pa.array(np.arange(len(title_ids)), pa.int32()),
                                                 "segment": pa.array(segments, pa.int32())}))
@@ -332,7 +332,7 @@ def process_ratings(engine: DuckDbEngine, paths: list[Path], title_ids: pa.Array
         raise DataError(f"{paths[0].parent}: no usable rating in the ratings files")
     parts = plan_parts(engine, problems[0])
     with progress.stage("cleaning ratings", total=len(parts), unit="parts"):
-        duplicates = clean_parts(engine, parts, title_ids, ratings_path, progress)
+        duplicates = clean_parts(engine, parts, ratings, progress)
     report.add("ratings", "exact duplicate row: excluded", duplicates.exact)
     report.add("ratings", "same user and title rated again: earlier rating excluded", duplicates.superseded)
 
@@ -359,32 +359,23 @@ def plan_parts(engine: DuckDbEngine, usable: int) -> list[Part]:
     return [Part(int(ids[a]), int(ids[b]), int(ends[b] - (ends[a - 1] if a else 0))) for a, b in zip(firsts, lasts)]
 
 
-def clean_parts(engine: DuckDbEngine, parts: list[Part], title_ids: pa.Array, ratings_path: Path,
+def clean_parts(engine: DuckDbEngine, parts: list[Part], ratings: RatingsFile,
                 progress: Progress) -> DuplicateCounts:
-    """For each part: keep the latest rating per user and title, append it to the ratings file (parts come in
+    """For each part: keep the latest rating per user and title, hand it to the ratings file sorted (parts come in
     user order, so the file stays sorted) and add the part's totals."""
     duplicates = DuplicateCounts()
-    with RowGroupWriter(ratings_path, RATING_ROW_GROUP, lambda table: ratings_table(table, title_ids),
-                        **RATINGS_PARQUET) as out, \
-            ThreadPoolExecutor(1) as sorter, ThreadPoolExecutor(1) as writer:
-        written = None
+    with ThreadPoolExecutor(1) as sorter:
         for number, part in enumerate(parts):
             engine.select_part(part.first, part.last)
             engine.materialise(rating_sql.PER_PART, "replace")
             kept, distinct = (int(n or 0) for n in engine.rows(rating_sql.RESULTS["duplicate_counts"])[0])
             duplicates += DuplicateCounts(kept, part.rows - distinct, distinct - kept)
-            # The part's ratings are sorted while the engine adds up its totals, then compressed and written
-            # (one core) while the engine de-duplicates the next part: the sorted rows are the result's own, so
-            # `latest` can be replaced. At most two parts' sorted rows are held (~20 bytes a row).
+            # The part's ratings are sorted while the engine adds up its totals, then written while the engine goes
+            # on: the sorted rows are the result's own, so `latest` can be replaced.
             ordered = sorter.submit(lambda: list(engine.batches(rating_sql.RESULTS["ratings"])))
             engine.materialise(rating_sql.PART_TOTALS, "append" if number else "create")
-            batches = ordered.result()
-            if written is not None:
-                written.result()
-            written = writer.submit(out.add, batches)
+            ratings.add(ordered.result())
             progress.advance()
-        if written is not None:
-            written.result()
     return duplicates
 
 
@@ -404,8 +395,12 @@ class RowGroupWriter:
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
+        self.close(complete=kind is None)
+
+    def close(self, complete: bool = True) -> None:
+        """Write the rows held (unless the file is abandoned: `complete` false) and close the file."""
         try:
-            if kind is None and self.size:
+            if complete and self.size:
                 self._write(pa.Table.from_batches(self.held))
         finally:
             if self.writer is not None:
@@ -427,6 +422,48 @@ class RowGroupWriter:
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.path, converted.schema, **self.options)
         self.writer.write_table(converted.cast(self.writer.schema), row_group_size=self.rows)
+
+
+class RatingsFile:
+    """ratings.parquet, written on a thread of its own as the parts' sorted ratings come (compression takes a core:
+    it runs while the engine works on the next part, and the last part's while the summaries are written); at most
+    one part waits to be written. `close` completes the file."""
+
+    def __init__(self, path: Path, title_ids: pa.Array) -> None:
+        self.out = RowGroupWriter(path, RATING_ROW_GROUP, lambda table: ratings_table(table, title_ids),
+                                  **RATINGS_PARQUET)
+        self.thread = ThreadPoolExecutor(1)
+        self.pending: Future | None = None
+
+    def __enter__(self) -> RatingsFile:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self.close(complete=kind is None)
+
+    def add(self, batches: list[pa.RecordBatch]) -> None:
+        """Write a part's sorted rows once the part before is written."""
+        self._wait()
+        self.pending = self.thread.submit(self.out.add, batches)
+
+    def close(self, complete: bool = True) -> None:
+        """Finish the writing (or, not `complete`, abandon it) and close the file; closing again does nothing."""
+        try:
+            if complete:
+                self._wait()
+        except BaseException:
+            complete = False
+            raise
+        finally:
+            self.thread.shutdown()
+            if self.out is not None:
+                self.out.close(complete)
+            self.out = None
+
+    def _wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
 
 
 def ratings_table(table: pa.Table, title_ids: pa.Array) -> pa.Table:
