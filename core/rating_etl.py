@@ -82,7 +82,7 @@ def file_batches(path: Path) -> Iterator[pa.RecordBatch]:
         raise read_problem(path, exc) from None
 
 
-def open_rating_file(path: Path):
+def open_rating_file(path: Path) -> igzip.IGzipFile | pa.NativeFile:
     """A ratings file's text as a binary stream: gzip is inflated by ISA-L (twice as fast as the zlib pyarrow
     would use: inflating was a third of the parsing time)."""
     return igzip.open(path, "rb") if path.name.endswith(".gz") else pa.OSFile(str(path))
