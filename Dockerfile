@@ -7,7 +7,7 @@
 #   podman run --rm -p 8050:8050 -v /path/to/build:/build:ro -e STREAMING_PROCESSED_DIR=/build \
 #          localhost/streaming-atlas                         # a build's output (core.build RAW --out DIR), read-only
 #
-# With real data the first start runs the ETL (~15 s) before gunicorn listens, then fits the recommender in the
+# With real data the first start runs the ETL (~10 s) before gunicorn listens, then fits the recommender in the
 # background (~30 s; /api/health says "model": "fitting" meanwhile). Both land in /var/cache/streaming: a named
 # volume there keeps them, so a restart is ready at once. To build them ahead of serving:
 #   podman run --rm -v /path/to/raw:/data:ro -v atlas-cache:/var/cache/streaming IMAGE python -m core.build /data
