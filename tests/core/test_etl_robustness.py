@@ -164,6 +164,18 @@ def test_truncated_gzip_stops_with_a_message(good):
     assert_previous_output_intact(out, version, files)
 
 
+def test_corrupt_gzip_stops_with_a_message(good):
+    """Damaged compressed data (a valid gzip header, then bytes that do not inflate): one message naming the file."""
+    raw, out, version, files = good
+    rows = "\n".join(f"{u},{u % 5 + 1}.0,{1_000_000_000 + u * 977},as1" for u in range(1, 20_000))
+    data = bytearray(gzip.compress(f"{RATINGS_HEADER}\n{rows}\n".encode()))
+    data[20:60] = bytes(range(40))
+    write_ratings(raw, bytes(data), name="2.csv.gz")
+    outcome, value = rerun(raw, out)
+    assert outcome == "error" and "2.csv.gz" in value and "Traceback" not in value
+    assert_previous_output_intact(out, version, files)
+
+
 def test_ratings_not_utf8_stop_with_a_message(good):
     raw, out, version, files = good
     write_ratings(raw, f"{RATINGS_HEADER}\n{GOOD_ROW}\n1,4.0,1425941529,as1é\n".encode("latin-1"))
