@@ -51,7 +51,8 @@ def test_same_outputs_when_the_users_are_cut_into_parts(demo_raw, tmp_path, monk
     """Data larger than the engine's memory is de-duplicated a range of users at a time: same files."""
     plans: list[list] = []
     plan_parts = rating_etl.plan_parts
-    monkeypatch.setattr(rating_etl, "BYTES_PER_PART_ROW", 500 * 10**6 // 30_000)  # ~30k rows a part
+    cap = rating_etl.memory_bytes(rating_etl.DEFAULT_MEMORY)
+    monkeypatch.setattr(rating_etl, "BYTES_PER_PART_ROW", cap // 30_000)  # ~30k rows a part
     monkeypatch.setattr(rating_etl, "plan_parts", lambda *args: plans.append(plan_parts(*args)) or plans[-1])
     assert_same_as_reference(demo_raw, tmp_path)
     parts = plans[0]
