@@ -404,13 +404,16 @@ class RowGroupWriter:
         self.close(complete=kind is None)
 
     def close(self, complete: bool = True) -> None:
-        """Write the rows held (unless the file is abandoned: `complete` false) and close the file."""
+        """Write the rows held (unless the file is abandoned: `complete` false) and close the file; closing again
+        does nothing."""
         try:
             if complete and self.size:
                 self._write(pa.Table.from_batches(self.held))
         finally:
+            self.held, self.size = [], 0
             if self.writer is not None:
                 self.writer.close()
+                self.writer = None
 
     def add(self, batches: Iterable[pa.RecordBatch]) -> None:
         """Hold batches; write every full row group."""
@@ -433,7 +436,7 @@ class RowGroupWriter:
 class RatingsFile:
     """ratings.parquet, written on a thread of its own as the parts' sorted ratings come (compression takes a core:
     it runs while the engine works on the next part, and the last part's while the summaries are written); at most
-    one part waits to be written. `close` completes the file."""
+    one part waits to be written. `finish` starts completing the file on that thread, `close` waits for it."""
 
     def __init__(self, path: Path, title_ids: pa.Array) -> None:
         self.out = RowGroupWriter(path, RATING_ROW_GROUP, lambda table: ratings_table(table, title_ids),
@@ -451,6 +454,11 @@ class RatingsFile:
         """Write a part's sorted rows once the part before is written."""
         self._wait()
         self.pending = self.thread.submit(self.out.add, batches)
+
+    def finish(self) -> None:
+        """Write the rows still held as the last row group and close the file, on the file's thread once the part
+        being written is (without waiting for it here)."""
+        self.pending = self.thread.submit(self._close_after, self.pending)
 
     def close(self, complete: bool = True) -> None:
         """Finish the writing (or, not `complete`, abandon it) and close the file; closing again does nothing."""
@@ -470,6 +478,11 @@ class RatingsFile:
         pending, self.pending = self.pending, None
         if pending is not None:
             pending.result()
+
+    def _close_after(self, part: Future | None) -> None:
+        if part is not None:
+            part.result()  # done (the thread runs one task at a time), but a failure must not be lost
+        self.out.close()
 
 
 def ratings_table(table: pa.Table, title_ids: pa.Array) -> pa.Table:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -33,6 +35,21 @@ def test_parts_are_written_in_order_in_row_groups_of_the_set_size(tmp_path, monk
     assert table["id"].to_pylist()[:3] == ["n2", "n3", "a1"] and table["date"].to_pylist()[1] == "1970-01-03"
 
 
+def test_finish_completes_the_file_on_its_thread(tmp_path, monkeypatch):
+    monkeypatch.setattr(rating_etl, "RATING_ROW_GROUP", 4)
+    writers = []
+    write = rating_etl.RowGroupWriter._write
+    monkeypatch.setattr(rating_etl.RowGroupWriter, "_write",
+                        lambda self, table: writers.append(threading.current_thread()) or write(self, table))
+    path = tmp_path / "ratings.parquet"
+    with rating_etl.RatingsFile(path, TITLE_IDS) as ratings:
+        ratings.add(part(range(1, 7)))
+        ratings.finish()
+        ratings.close()
+        assert pq.ParquetFile(path).metadata.num_rows == 6  # the 2 rows held are the last row group
+    assert len(writers) == 2 and threading.current_thread() not in writers
+
+
 def test_a_failed_write_is_raised_when_the_file_is_completed(tmp_path, monkeypatch):
     def broken(table, title_ids):
         raise OSError("No space left on device")
@@ -44,6 +61,31 @@ def test_a_failed_write_is_raised_when_the_file_is_completed(tmp_path, monkeypat
     with pytest.raises(OSError, match="No space left"):
         ratings.close()
     ratings.close()  # closing again does nothing
+
+
+def test_a_part_that_failed_before_finish_is_raised_at_close(tmp_path, monkeypatch):
+    def broken(table, title_ids):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(rating_etl, "RATING_ROW_GROUP", 2)
+    monkeypatch.setattr(rating_etl, "ratings_table", broken)
+    ratings = rating_etl.RatingsFile(tmp_path / "ratings.parquet", TITLE_IDS)
+    ratings.add(part(range(1, 4)))
+    ratings.finish()
+    with pytest.raises(OSError, match="No space left"):
+        ratings.close()
+
+
+def test_a_failed_last_row_group_is_raised_at_close(tmp_path, monkeypatch):
+    def broken(table, title_ids):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(rating_etl, "ratings_table", broken)
+    ratings = rating_etl.RatingsFile(tmp_path / "ratings.parquet", TITLE_IDS)
+    ratings.add(part(range(1, 4)))  # held: fewer rows than a row group
+    ratings.finish()
+    with pytest.raises(OSError, match="No space left"):
+        ratings.close()
 
 
 def test_an_abandoned_file_writes_nothing_more(tmp_path, monkeypatch):
