@@ -35,7 +35,7 @@ RAW_TYPES = {"userId": pa.int64(), "rating": pa.float64(), "timestamp": pa.float
 RAW_SCHEMA = pa.schema([("user_id", pa.int64()), ("rating", pa.float64()), ("ts", pa.float64()),
                         ("code", pa.int32())])
 MEMORY_ENV = "STREAMING_ETL_MEMORY"
-DEFAULT_MEMORY = "600MB"  # DuckDB's cap; the process adds ~0.3 GB (Python, pandas, Arrow batches, writers)
+DEFAULT_MEMORY = "600MB"  # DuckDB's cap; the process adds ~0.5 GB (Python, pandas, Arrow batches, writers)
 BLOCK_BYTES = 8 << 20  # CSV text per batch: ~280k rating rows
 PARSED_AHEAD = 8  # batches parsed before the titles are ready (~2M rows, ~80 MB): memory bounded, not the data
 RATING_ROW_GROUP = 2_000_000  # rows per row group of ratings.parquet

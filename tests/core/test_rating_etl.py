@@ -50,42 +50,26 @@ def test_finish_completes_the_file_on_its_thread(tmp_path, monkeypatch):
     assert len(writers) == 2 and threading.current_thread() not in writers
 
 
-def test_a_failed_write_is_raised_when_the_file_is_completed(tmp_path, monkeypatch):
+@pytest.fixture
+def full_disk(monkeypatch):
+    """Every row group's writing fails as on a full disk."""
     def broken(table, title_ids):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(rating_etl, "RATING_ROW_GROUP", 2)
     monkeypatch.setattr(rating_etl, "ratings_table", broken)
+
+
+@pytest.mark.parametrize("row_group, finish", [(2, False), (2, True), (4, True)],
+                         ids=["part's write, close", "part's write, finish then close", "last row group, finish"])
+def test_a_failed_write_is_raised_when_the_file_is_completed(tmp_path, monkeypatch, full_disk, row_group, finish):
+    monkeypatch.setattr(rating_etl, "RATING_ROW_GROUP", row_group)
     ratings = rating_etl.RatingsFile(tmp_path / "ratings.parquet", TITLE_IDS)
-    ratings.add(part(range(1, 4)))
+    ratings.add(part(range(1, 4)))  # 3 rows: a row group written with the part, or all held until the end
+    if finish:
+        ratings.finish()
     with pytest.raises(OSError, match="No space left"):
         ratings.close()
     ratings.close()  # closing again does nothing
-
-
-def test_a_part_that_failed_before_finish_is_raised_at_close(tmp_path, monkeypatch):
-    def broken(table, title_ids):
-        raise OSError("No space left on device")
-
-    monkeypatch.setattr(rating_etl, "RATING_ROW_GROUP", 2)
-    monkeypatch.setattr(rating_etl, "ratings_table", broken)
-    ratings = rating_etl.RatingsFile(tmp_path / "ratings.parquet", TITLE_IDS)
-    ratings.add(part(range(1, 4)))
-    ratings.finish()
-    with pytest.raises(OSError, match="No space left"):
-        ratings.close()
-
-
-def test_a_failed_last_row_group_is_raised_at_close(tmp_path, monkeypatch):
-    def broken(table, title_ids):
-        raise OSError("No space left on device")
-
-    monkeypatch.setattr(rating_etl, "ratings_table", broken)
-    ratings = rating_etl.RatingsFile(tmp_path / "ratings.parquet", TITLE_IDS)
-    ratings.add(part(range(1, 4)))  # held: fewer rows than a row group
-    ratings.finish()
-    with pytest.raises(OSError, match="No space left"):
-        ratings.close()
 
 
 def test_an_abandoned_file_writes_nothing_more(tmp_path, monkeypatch):
