@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import re
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
