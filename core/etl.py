@@ -57,7 +57,11 @@ TEXT_COLUMNS = ["show_id", "type", "title", "director", "cast", "country", "date
 LIST_COLUMNS = ["director", "cast", "country", "listed_in"]
 # Python's whitespace (str.isspace) as a character class: pandas runs a pattern with \s through Python's re row by
 # row (RE2's \s misses some of these); with the class spelled out it runs in pyarrow, twice as fast.
-WHITESPACE = "[\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+SPACE_LIKE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+WHITESPACE = f"[ {SPACE_LIKE}]"
+# The whitespace that folding to one space changes: a run of two or more, or one character other than a space
+# (a lone space is left as it is rather than replaced by itself: folding then takes a third of the time).
+ODD_WHITESPACE = f"{WHITESPACE}{{2,}}|[{SPACE_LIKE}]"
 CONTENT_TYPES = ("movie", "tv show")
 # A line break followed by "id,movie," or "id,tv show," inside one field: records merged by a stray quote.
 SWALLOWED_RECORD = r"[\r\n]+[^,\r\n]*,(?:movie|tv show),"
@@ -176,7 +180,7 @@ def clean_text(frame: pd.DataFrame, scope: str, report: QualityReport) -> pd.Dat
     out = frame.copy()
     for column in TEXT_COLUMNS:
         raw = out[column]
-        tidy = raw.str.replace(f"{WHITESPACE}+", " ", regex=True).str.strip()
+        tidy = raw.str.replace(ODD_WHITESPACE, " ", regex=True).str.strip()
         if column in LIST_COLUMNS:
             tidy = tidy.str.replace(f"{WHITESPACE}*,(?:{WHITESPACE}|,)*", ", ", regex=True).str.strip(", ")
         tidy = tidy.where(tidy != "", None)

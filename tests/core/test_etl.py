@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import random
 import re
 from pathlib import Path
 
@@ -128,6 +129,17 @@ def test_text_whitespace_and_lists_tidied(processed):
 def test_whitespace_class_is_pythons_whitespace():
     every_char = "".join(map(chr, range(0x110000)))
     assert set(re.findall(etl.WHITESPACE, every_char)) == {char for char in every_char if char.isspace()}
+
+
+def test_whitespace_folded_like_pythons_split_on_random_text():
+    pieces = ["a", "b", " ", "  ", "\t", "\n", "\xa0", "\u3000", "\u2028 "]
+    generator = random.Random(13)
+    texts = ["".join(generator.choices(pieces, k=generator.randrange(1, 9))) for _ in range(400)]
+    raw = pd.DataFrame({column: ["x"] * len(texts) for column in etl.TEXT_COLUMNS}).astype("str")
+    raw["title"] = pd.Series(texts, dtype="str")
+    cleaned = etl.clean_text(raw, "titles/test", etl.QualityReport())
+    expected = [" ".join(text.split()) or "<null>" for text in texts]
+    assert cleaned["title"].fillna("<null>").tolist() == expected
 
 
 def test_unicode_whitespace_folded_like_pythons_re():
