@@ -1,5 +1,7 @@
 """Exceptions of the project: each carries a message a user can act on."""
 
+from __future__ import annotations
+
 
 class StreamingError(Exception):
     """Base class of every error this project raises on purpose."""
@@ -27,3 +29,9 @@ class NotReady(StreamingError):
 
 class ModelMissing(NotReady):
     """A served build has no usable model and nowhere to fit one: it will not become ready by waiting."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,15 +1,14 @@
 """The rating half of the ETL, out of core: the rating files are streamed into DuckDB, which runs the SQL of
 core.rating_sql under a memory cap ($STREAMING_ETL_MEMORY, default 600MB; what does not fit spills to a folder
 beside the output), a range of users at a time, and the results are streamed into parquet. Memory stays flat as
-the ratings grow: only the totals per title and per user (a row each) are held whole."""
+the ratings grow: only the totals per title and per user (a row each) are held whole. The files are read by
+core.rating_read."""
 
 from __future__ import annotations
 
 import functools
 import os
-import queue
 import re
-import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,25 +18,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from isal import igzip, isal_zlib
 
-from core import rating_sql
-from core.errors import DataError
+from core import rating_read, rating_sql
+from core.errors import DataError, first_line
 from core.progress import Progress
 
 if TYPE_CHECKING:
     from core.etl import QualityReport
 
-RATING_COLUMNS = ["userId", "rating", "timestamp", "movieId"]
-RAW_TYPES = {"userId": pa.int64(), "rating": pa.float64(), "timestamp": pa.float64(), "movieId": pa.string()}
-RAW_SCHEMA = pa.schema([("user_id", pa.int64()), ("rating", pa.float64()), ("ts", pa.float64()),
-                        ("code", pa.int32())])
 MEMORY_ENV = "STREAMING_ETL_MEMORY"
 DEFAULT_MEMORY = "600MB"  # DuckDB's cap; the process adds ~0.5 GB (Python, pandas, Arrow batches, writers)
-BLOCK_BYTES = 8 << 20  # CSV text per batch: ~280k rating rows
-PARSED_AHEAD = 8  # batches parsed before the titles are ready (~2M rows, ~80 MB): memory bounded, not the data
 RATING_ROW_GROUP = 2_000_000  # rows per row group of ratings.parquet
 # ratings.parquet's writer options. The title ids' min/max statistics are left out: a dictionary column's are
 # computed over its decoded strings (45 % of the file's writing time), and no reader filters on them. Timestamps are
@@ -55,131 +46,6 @@ LAST_DAY = 47_482  # 2100-01-01, the end of the timestamps kept
 BYTES_PER_PART_ROW = 400
 
 
-# ---------------------------------------------------------------------------------------------- reading
-def read_problem(path: Path, exc: Exception) -> DataError:
-    """A DataError naming the file and saying what pyarrow found wrong with it."""
-    message = _first_line(exc)
-    if "Empty CSV file" in message:
-        what = "file is empty"
-    elif missing := re.search(r"Column '(.+?)' in include_columns does not exist", message):
-        what = f"missing column {missing.group(1)}; expected {','.join(RATING_COLUMNS)}"
-    elif "conversion error" in message:
-        what = f"non-numeric value in a numeric column ({message})"
-    else:
-        what = f"not a readable CSV file ({message})"
-    return DataError(f"{path}: {what}")
-
-
-def _first_line(exc: Exception) -> str:
-    """First line of an exception message."""
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def file_batches(path: Path) -> Iterator[pa.RecordBatch]:
-    """One raw ratings file (plain or gzip CSV) as numeric batches, or a DataError naming the file."""
-    convert = pacsv.ConvertOptions(column_types=RAW_TYPES, include_columns=RATING_COLUMNS,
-                                   strings_can_be_null=True)
-    try:
-        with open_rating_file(path) as source, \
-                pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
-                               convert_options=convert) as reader:
-            yield from reader
-    except (OSError, EOFError, isal_zlib.error, pa.ArrowException) as exc:
-        raise read_problem(path, exc) from None
-
-
-def open_rating_file(path: Path) -> igzip.IGzipFile | pa.NativeFile:
-    """A ratings file's text as a binary stream: gzip is inflated by ISA-L (twice as fast as the zlib pyarrow
-    would use: inflating was a third of the parsing time)."""
-    return igzip.open(path, "rb") if path.name.endswith(".gz") else pa.OSFile(str(path))
-
-
-def raw_batch(batch: pa.RecordBatch, title_ids: pa.Array) -> pa.RecordBatch:
-    """A batch as raw_ratings rows: NaN read as null, each movieId (trimmed, lower-cased) as its title's row."""
-    movie_ids = batch.column("movieId")
-    codes = pc.index_in(movie_ids, value_set=title_ids)
-    # Title ids are trimmed and lower-case, so a movieId found as it is needs neither; only the rest are cleaned
-    # and looked up again (cleaning every movieId took three times as long as the look-up).
-    missed = pc.and_(pc.is_null(codes), pc.is_valid(movie_ids))
-    if pc.any(missed).as_py():
-        cleaned = pc.utf8_lower(pc.utf8_trim_whitespace(pc.filter(movie_ids, missed)))
-        found = pc.fill_null(pc.index_in(cleaned, value_set=title_ids), -1)
-        codes = pc.replace_with_mask(codes, missed, found)
-    numbers = [nan_as_null(batch.column("rating")), nan_as_null(batch.column("timestamp"))]
-    return pa.record_batch([batch.column("userId"), *numbers, codes.cast(pa.int32())], schema=RAW_SCHEMA)
-
-
-def nan_as_null(column: pa.Array) -> pa.Array:
-    """A float column with NaN read as null (copied only when it has a NaN: pyarrow already reads 'nan' as null)."""
-    nan = pc.is_nan(column)
-    return pc.if_else(nan, pa.scalar(None, pa.float64()), column) if pc.any(nan).as_py() else column
-
-
-class RatingStream:
-    """The rating files as one stream of raw_ratings batches, parsed by a few threads at once (pyarrow parses
-    without the GIL). The threads start before the titles are known: they parse ahead into a bounded queue while
-    the titles are cleaned; once the titles are known the threads also look up the title codes (the batches parsed
-    before get theirs as they are taken). A bad file stops the stream early and `check` raises its DataError."""
-
-    def __init__(self, paths: list[Path], progress: Progress, workers: int) -> None:
-        self.progress = progress
-        self.title_ids: pa.Array | None = None
-        self.queue: queue.Queue = queue.Queue(maxsize=PARSED_AHEAD)
-        self.stop = threading.Event()
-        self.errors: list[DataError] = []
-        self.threads = [threading.Thread(target=self._read, args=(paths[i::workers],), daemon=True)
-                        for i in range(workers)]
-        for thread in self.threads:
-            thread.start()
-
-    def reader(self, title_ids: pa.Array) -> pa.RecordBatchReader:
-        """The batches as an Arrow stream of raw_ratings rows, their movieIds looked up in `title_ids`."""
-        self.title_ids = title_ids
-        return pa.RecordBatchReader.from_batches(RAW_SCHEMA, self._batches(title_ids))
-
-    def _read(self, paths: list[Path]) -> None:
-        """Thread body: parse some files into the queue (each file's size after its last batch); ends with None."""
-        try:
-            for path in paths:
-                for batch in file_batches(path):
-                    if self.stop.is_set():
-                        return
-                    title_ids = self.title_ids
-                    self.queue.put(batch if title_ids is None else raw_batch(batch, title_ids))
-                self.queue.put(path.stat().st_size / 2**20)
-        except DataError as exc:
-            self.errors.append(exc)
-            self.stop.set()
-        finally:
-            self.queue.put(None)
-
-    def _batches(self, title_ids: pa.Array) -> Iterator[pa.RecordBatch]:
-        """The batches the threads parsed, until each has finished (or one has failed); progress in MB read."""
-        finished = 0
-        while finished < len(self.threads):
-            item = self.queue.get()
-            if item is None:
-                finished += 1
-            elif isinstance(item, float):
-                self.progress.advance(item)
-            elif not self.stop.is_set():
-                yield item if item.schema.equals(RAW_SCHEMA) else raw_batch(item, title_ids)
-
-    def close(self) -> None:
-        """Stop the threads (emptying the queue so none waits on it)."""
-        self.stop.set()
-        while any(thread.is_alive() for thread in self.threads):
-            try:
-                self.queue.get(timeout=0.05)
-            except queue.Empty:
-                pass
-
-    def check(self) -> None:
-        """Raise the first reading error, if any."""
-        if self.errors:
-            raise self.errors[0]
-
-
 # ---------------------------------------------------------------------------------------------- the engine
 class DuckDbEngine:
     """Runs core.rating_sql on DuckDB: each step materialised as a table, memory capped, spilling to disk."""
@@ -190,9 +56,9 @@ class DuckDbEngine:
         self.error = duckdb.Error
         self.memory_bytes = memory_bytes(memory or os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY)
         self.con = duckdb.connect(config={
-            "memory_limit": f"{self.memory_bytes // 2**20}MiB", "threads": threads or usable_cores(),
+            "memory_limit": f"{self.memory_bytes // 2**20}MiB", "threads": threads or rating_read.usable_cores(),
             "temp_directory": str(spill_dir), "preserve_insertion_order": False})
-        self.stream: RatingStream | None = None
+        self.stream: rating_read.RatingStream | None = None
 
     def register(self, name: str, data: pa.Table | pa.RecordBatchReader) -> None:
         """Make Arrow data a named input: a table is copied into the engine (joins on its own tables, with their
@@ -205,8 +71,9 @@ class DuckDbEngine:
         self.con.unregister(f"{name}_arrow")
 
     def start_reading(self, paths: list[Path], progress: Progress) -> None:
-        """Start parsing the rating files ahead (reader threads), before the titles are known."""
-        self.stream = RatingStream(paths, progress, workers=min(len(paths), usable_cores()))
+        """Start parsing the rating files ahead (reader threads), before the titles are known; or take over the
+        parsing the command started before it loaded pandas (rating_read.parse_ahead)."""
+        self.stream = rating_read.stream(paths, progress)
 
     def read_ratings(self, paths: list[Path], title_ids: pa.Array, progress: Progress) -> None:
         """Stream the rating files into `raw_ratings` (reader threads) and check every row (rating_sql.BEFORE);
@@ -280,15 +147,7 @@ def memory_bytes(text: str) -> int:
 
 def engine_problem(exc: Exception) -> DataError:
     """A short message for a failure inside the engine (out of memory or disk, most likely)."""
-    return DataError(f"processing the ratings failed: {_first_line(exc)}")
-
-
-def usable_cores() -> int:
-    """Cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+    return DataError(f"processing the ratings failed: {first_line(exc)}")
 
 
 def calendar() -> pa.Table:

@@ -19,7 +19,7 @@ from core import rating_sql
 from core.errors import DataError, StreamingError
 from core.hadoop_fs import HadoopPath, RawPath
 from core.progress import Progress
-from core.rating_etl import RATING_COLUMNS
+from core.rating_read import RATING_COLUMNS
 from core.spark_session import spark_problem
 
 HEADER_BYTES = 1 << 16  # read of a rating file for its header line

@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 
 from core.errors import DataError
 from core.etl import SEGMENT_COLUMNS, QualityReport, check_raw_dir, load_titles, title_segments
-from core.rating_etl import RATING_COLUMNS, RATINGS_PARQUET, read_problem
+from core.rating_etl import RATINGS_PARQUET
+from core.rating_read import RATING_COLUMNS, read_problem
 from core.rating_sql import TIMESTAMP_RANGE
 
 

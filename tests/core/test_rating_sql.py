@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from core import etl, rating_etl, rating_sql
+from core import etl, rating_etl, rating_read, rating_sql
 from tests.core.test_etl import RATINGS, write_raw
 from tests.core.test_etl_engine import DEFECTS
 
@@ -25,9 +25,9 @@ def inputs(raw: Path) -> dict[str, pa.Table]:
     title_files, rating_files = etl.check_raw_dir(raw)
     titles = etl.load_titles(title_files, etl.QualityReport())
     title_ids = pa.array(titles["id"].to_numpy(), pa.string())
-    batches = [rating_etl.raw_batch(batch, title_ids) for path in rating_files
-               for batch in rating_etl.file_batches(path)]
-    return {"raw_ratings": pa.Table.from_batches(batches, rating_etl.RAW_SCHEMA),
+    batches = [rating_read.raw_batch(batch, title_ids) for path in rating_files
+               for batch in rating_read.file_batches(path)]
+    return {"raw_ratings": pa.Table.from_batches(batches, rating_read.RAW_SCHEMA),
             "title_segments": pa.table({"code": pa.array(range(len(titles)), pa.int32()),
                                         "segment": pa.array(etl.title_segments(titles)[0], pa.int32())}),
             "calendar": rating_etl.calendar()}

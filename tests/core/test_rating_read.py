@@ -1,0 +1,97 @@
+"""core.rating_read: parsing started ahead by the ETL command is handed over to the ETL, or stopped."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+import warnings
+
+import pyarrow.parquet as pq
+import pytest
+
+from core import etl, rating_read
+from core.progress import Progress
+from tests.core.test_etl import write_raw
+
+
+@pytest.fixture
+def streams(monkeypatch):
+    """Every RatingStream made during a test (none left parsing ahead afterwards)."""
+    made = []
+    original = rating_read.RatingStream.__init__
+
+    def record(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(rating_read.RatingStream, "__init__", record)
+    yield made
+    rating_read.stop_parsing_ahead()
+
+
+def parsing(stream: rating_read.RatingStream) -> bool:
+    return any(thread.is_alive() for thread in stream.threads)
+
+
+def run_command(*argv: str) -> int:
+    """`python -m core.etl ARGV` in this process (the module run as __main__, as the command runs it)."""
+    saved = sys.argv
+    sys.argv = ["python -m core.etl", *argv]
+    try:
+        with warnings.catch_warnings():  # core.etl is imported already: runpy says so, and runs a fresh copy
+            warnings.simplefilter("ignore", RuntimeWarning)
+            runpy.run_module("core.etl", run_name="__main__")
+    except SystemExit as exit_:
+        return int(exit_.code)
+    finally:
+        sys.argv = saved
+    return 0
+
+
+def test_the_stream_of_the_same_files_is_the_one_parsing_ahead(tmp_path, streams):
+    raw = write_raw(tmp_path / "raw")
+    rating_read.parse_ahead(str(raw))
+    stream = rating_read.stream(rating_read.rating_files(raw.resolve() / "ratings"), Progress())
+    assert streams == [stream]
+    stream.close()
+
+
+def test_parsing_ahead_of_other_files_is_stopped(tmp_path, streams):
+    first, second = write_raw(tmp_path / "first"), write_raw(tmp_path / "second")
+    rating_read.parse_ahead(str(first))
+    stream = rating_read.stream(rating_read.rating_files(second / "ratings"), Progress())
+    assert len(streams) == 2 and stream is streams[1] and not parsing(streams[0])
+    stream.close()
+
+
+@pytest.mark.parametrize("raw_dir", ["", "missing", "raw/titles"])
+def test_no_rating_files_nothing_parsed_ahead(tmp_path, streams, raw_dir):
+    write_raw(tmp_path / "raw")
+    rating_read.parse_ahead(str(tmp_path / raw_dir) if raw_dir else "")
+    assert streams == []
+
+
+def test_the_command_hands_its_parsing_to_the_etl_with_the_same_output(tmp_path, streams):
+    raw = write_raw(tmp_path / "raw")
+    assert run_command(str(raw), "--out", str(tmp_path / "command")) == 0
+    assert len(streams) == 1  # the one started before pandas was imported, taken over by the ETL
+    reference = etl.run_etl(raw, tmp_path / "in-process")
+    for name in etl.OUTPUT_FILES[:-1]:
+        assert pq.read_table(tmp_path / "command" / "current" / name).equals(
+            pq.read_table(reference.version_dir / name)), name
+
+
+@pytest.mark.parametrize("argv", [["--force", "{raw}", "--out", "{out}"], ["{raw}", "--out", "{out}"]],
+                         ids=["forced", "up to date"])
+def test_the_command_leaves_nothing_parsing(tmp_path, streams, argv):
+    raw, out = write_raw(tmp_path / "raw"), tmp_path / "out"
+    etl.run_etl(raw, out)
+    assert run_command(*(arg.format(raw=raw, out=out) for arg in argv)) == 0
+    assert streams and not any(parsing(stream) for stream in streams)
+
+
+def test_a_bad_raw_dir_stops_the_parsing_ahead(tmp_path, streams):
+    raw = write_raw(tmp_path / "raw")
+    (raw / "titles" / "hulu_titles.csv").unlink()
+    assert run_command(str(raw)) == 2
+    assert len(streams) == 1 and not parsing(streams[0])
