@@ -85,17 +85,21 @@ class RatingStream:
     """The rating files as one stream of raw_ratings batches, parsed by a few threads at once (pyarrow parses
     without the GIL). The threads start before the titles are known: they parse ahead into a bounded queue while
     the titles are cleaned; once the titles are known the threads also look up the title codes (the batches parsed
-    before get theirs as they are taken). A bad file stops the stream early and `check` raises its DataError."""
+    before get theirs as they are taken). Each thread takes the largest file not yet taken, so the threads finish
+    close together. A bad file stops the stream early and `check` raises its DataError."""
 
     def __init__(self, paths: list[Path], progress: Progress | None = None, workers: int | None = None) -> None:
         self.paths, self.progress = paths, progress or Progress()
-        workers = workers or min(len(paths), usable_cores())
+        self.sizes = {path: path.stat().st_size for path in paths}
+        self.untaken = queue.SimpleQueue()
+        for path in sorted(paths, key=self.sizes.get, reverse=True):
+            self.untaken.put(path)
         self.title_ids: pa.Array | None = None
         self.queue: queue.Queue = queue.Queue(maxsize=PARSED_AHEAD)
         self.stop = threading.Event()
         self.errors: list[DataError] = []
-        self.threads = [threading.Thread(target=self._read, args=(paths[i::workers],), daemon=True)
-                        for i in range(workers)]
+        self.threads = [threading.Thread(target=self._read, daemon=True)
+                        for _ in range(workers or min(len(paths), usable_cores()))]
         for thread in self.threads:
             thread.start()
 
@@ -104,21 +108,28 @@ class RatingStream:
         self.title_ids = title_ids
         return pa.RecordBatchReader.from_batches(RAW_SCHEMA, self._batches(title_ids))
 
-    def _read(self, paths: list[Path]) -> None:
-        """Thread body: parse some files into the queue (each file's size after its last batch); ends with None."""
+    def _read(self) -> None:
+        """Thread body: parse files into the queue until none is left (each file's size after its last batch);
+        ends with None."""
         try:
-            for path in paths:
+            while (path := self._next_file()) is not None:
                 for batch in file_batches(path):
                     if self.stop.is_set():
                         return
                     title_ids = self.title_ids
                     self.queue.put(batch if title_ids is None else raw_batch(batch, title_ids))
-                self.queue.put(path.stat().st_size / 2**20)
+                self.queue.put(self.sizes[path] / 2**20)
         except DataError as exc:
             self.errors.append(exc)
             self.stop.set()
         finally:
             self.queue.put(None)
+
+    def _next_file(self) -> Path | None:
+        try:
+            return self.untaken.get_nowait()
+        except queue.Empty:
+            return None
 
     def _batches(self, title_ids: pa.Array) -> Iterator[pa.RecordBatch]:
         """The batches the threads parsed, until each has finished (or one has failed); progress in MB read."""
@@ -172,11 +183,11 @@ def parse_ahead(raw_dir: str) -> None:
     global _ahead
     try:
         paths = rating_files(Path(raw_dir).expanduser().resolve() / "ratings")
-    except OSError:
+        if paths:
+            stop_parsing_ahead()
+            _ahead = RatingStream(paths)
+    except OSError:  # no such folder, or a file gone: the ETL says what is wrong
         return
-    if paths:
-        stop_parsing_ahead()
-        _ahead = RatingStream(paths)
 
 
 def stream(paths: list[Path], progress: Progress) -> RatingStream:

@@ -6,6 +6,7 @@ import runpy
 import sys
 import warnings
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -46,6 +47,17 @@ def run_command(*argv: str) -> int:
     finally:
         sys.argv = saved
     return 0
+
+
+def test_each_thread_takes_the_largest_file_left(tmp_path):
+    paths = []
+    for user, rows in [(1, 2), (2, 5), (3, 3)]:
+        paths.append(tmp_path / f"{user}.csv")
+        paths[-1].write_text("userId,rating,timestamp,movieId\n" + f"{user},4.0,86400,a1\n" * rows)
+    stream = rating_read.RatingStream(paths, workers=1)
+    batches = stream.reader(pa.array(["a1"])).read_all()
+    assert batches["user_id"].unique().to_pylist() == [2, 3, 1]
+    stream.close()
 
 
 def test_the_stream_of_the_same_files_is_the_one_parsing_ahead(tmp_path, streams):
