@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sys
 
-if __name__ == "__main__" and len(sys.argv) > 1:
+if __name__ == "__main__":
     # The command starts parsing the rating files before it imports pandas and DuckDB (~0.3 s on a core that would
     # wait otherwise); the ETL takes the parsing over when its raw dir is this one (core.rating_read).
     from core.rating_read import parse_ahead
@@ -522,8 +522,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("raw_dir", help="folder with titles/ and ratings/")
     parser.add_argument("--out", help="output folder (default: a folder under data/cache)")
     parser.add_argument("--force", action="store_true", help="run even when the raw files are unchanged")
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         result = run_etl(args.raw_dir, args.out, force=args.force, progress=Progress.for_stream(sys.stderr))
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -181,6 +181,8 @@ def parse_ahead(raw_dir: str) -> None:
     imports pandas and DuckDB: ~0.3 s of parsing on a core that would wait). A folder without rating files starts
     nothing: the ETL itself says what is wrong."""
     global _ahead
+    if not raw_dir:
+        return
     try:
         paths = rating_files(Path(raw_dir).expanduser().resolve() / "ratings")
         if paths:

@@ -102,6 +102,13 @@ def test_the_command_leaves_nothing_parsing(tmp_path, streams, argv):
     assert streams and not any(parsing(stream) for stream in streams)
 
 
+def test_a_bad_option_stops_the_parsing_ahead(tmp_path, streams, capsys):
+    raw = write_raw(tmp_path / "raw")
+    assert run_command(str(raw), "--bogus") == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+    assert len(streams) == 1 and not parsing(streams[0])
+
+
 def test_a_bad_raw_dir_stops_the_parsing_ahead(tmp_path, streams):
     raw = write_raw(tmp_path / "raw")
     (raw / "titles" / "hulu_titles.csv").unlink()
