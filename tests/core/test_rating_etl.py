@@ -35,6 +35,18 @@ def test_parts_are_written_in_order_in_row_groups_of_the_set_size(tmp_path, monk
     assert table["id"].to_pylist()[:3] == ["n2", "n3", "a1"] and table["date"].to_pylist()[1] == "1970-01-03"
 
 
+def test_row_groups_carry_the_user_range_for_readers_to_skip_by(tmp_path, monkeypatch):
+    monkeypatch.setattr(rating_etl, "RATING_ROW_GROUP", 4)
+    path = tmp_path / "ratings.parquet"
+    with rating_etl.RatingsFile(path, TITLE_IDS) as ratings:
+        ratings.add(part(range(1, 11)))
+    metadata = pq.read_metadata(path)
+    users = [metadata.row_group(i).column(0).statistics for i in range(metadata.num_row_groups)]
+    assert [(stats.min, stats.max) for stats in users] == [(1, 4), (5, 8), (9, 10)]
+    columns = [metadata.row_group(0).column(i) for i in range(metadata.num_columns)]
+    assert [column.path_in_schema for column in columns if not column.is_stats_set] == ["id", "date"]
+
+
 def test_finish_completes_the_file_on_its_thread(tmp_path, monkeypatch):
     monkeypatch.setattr(rating_etl, "RATING_ROW_GROUP", 4)
     writers = []
