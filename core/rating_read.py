@@ -41,17 +41,45 @@ def read_problem(path: Path, exc: Exception) -> DataError:
     return DataError(f"{path}: {what}")
 
 
-def file_batches(path: Path) -> Iterator[pa.RecordBatch]:
-    """One raw ratings file (plain or gzip CSV) as numeric batches, or a DataError naming the file."""
+def file_batches(path: Path, stop: threading.Event | None = None) -> Iterator[pa.RecordBatch]:
+    """One raw ratings file (plain or gzip CSV) as numeric batches, or a DataError naming the file; once `stop` is
+    set the file reads as ended, so the batches end soon after."""
     convert = pacsv.ConvertOptions(column_types=RAW_TYPES, include_columns=RATING_COLUMNS,
                                    strings_can_be_null=True)
     try:
         with open_rating_file(path) as source, \
-                pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
+                pacsv.open_csv(source if stop is None else StoppableSource(source, stop),
+                               read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
                                convert_options=convert) as reader:
             yield from reader
     except (OSError, EOFError, isal_zlib.error, pa.ArrowException) as exc:
         raise read_problem(path, exc) from None
+
+
+class StoppableSource:
+    """A rating file's stream that reads as ended once `stop` is set. pyarrow's CSV reader reads ahead on a thread
+    of its own: a reader is run to its end rather than dropped mid-file, since a read of a Python file object
+    still under way when the process exits leaves pyarrow's thread pool waiting for ever at exit."""
+
+    def __init__(self, source: igzip.IGzipFile | pa.NativeFile, stop: threading.Event) -> None:
+        self.source, self.stop = source, stop
+
+    def read(self, size: int = -1) -> bytes:
+        """The next bytes of the file, none once stopped."""
+        return b"" if self.stop.is_set() else self.source.read(size)
+
+    def readable(self) -> bool:
+        """A source is read only."""
+        return True
+
+    @property
+    def closed(self) -> bool:
+        """Whether the file is closed."""
+        return self.source.closed
+
+    def close(self) -> None:
+        """Close the file."""
+        self.source.close()
 
 
 def open_rating_file(path: Path) -> igzip.IGzipFile | pa.NativeFile:
@@ -113,14 +141,16 @@ class RatingStream:
         ends with None."""
         try:
             while (path := self._next_file()) is not None:
-                for batch in file_batches(path):
-                    if self.stop.is_set():
-                        return
-                    title_ids = self.title_ids
-                    self.queue.put(batch if title_ids is None else raw_batch(batch, title_ids))
+                for batch in file_batches(path, self.stop):  # run to its end, stopped or not (StoppableSource)
+                    if not self.stop.is_set():
+                        title_ids = self.title_ids
+                        self.queue.put(batch if title_ids is None else raw_batch(batch, title_ids))
+                if self.stop.is_set():
+                    return
                 self.queue.put(self.sizes[path] / 2**20)
         except DataError as exc:
-            self.errors.append(exc)
+            if not self.stop.is_set():  # the first error counts; one after stopping is a file cut short
+                self.errors.append(exc)
             self.stop.set()
         finally:
             self.queue.put(None)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import runpy
 import sys
+import threading
 import warnings
 
 import pyarrow as pa
@@ -11,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from core import etl, rating_read
+from core.errors import DataError
 from core.progress import Progress
 from tests.core.test_etl import write_raw
 
@@ -58,6 +61,37 @@ def test_each_thread_takes_the_largest_file_left(tmp_path):
     batches = stream.reader(pa.array(["a1"])).read_all()
     assert batches["user_id"].unique().to_pylist() == [2, 3, 1]
     stream.close()
+
+
+def test_a_stopped_file_reads_as_ended(tmp_path, monkeypatch):
+    monkeypatch.setattr(rating_read, "BLOCK_BYTES", 1 << 12)
+    path = tmp_path / "1.csv"
+    path.write_text("userId,rating,timestamp,movieId\n" + "1,4.0,86400,a1\n" * 50_000)
+    stop = threading.Event()
+    batches = rating_read.file_batches(path, stop)
+    rows = next(batches).num_rows
+    stop.set()
+    with contextlib.suppress(DataError):  # the text may end mid-line
+        rows += sum(batch.num_rows for batch in batches)
+    assert 0 < rows < 50_000  # what was read ahead, not the rest of the file
+
+
+def test_a_stream_closed_mid_file_reads_its_files_to_their_end(tmp_path, monkeypatch):
+    """pyarrow reads ahead on a thread of its own: no read of a file may be left under way when the stream is closed
+    (one still under way when the process exits hangs pyarrow's thread pool), and the cut text is no error."""
+    monkeypatch.setattr(rating_read, "BLOCK_BYTES", 1 << 12)
+    opened = []
+    open_file = rating_read.open_rating_file
+    monkeypatch.setattr(rating_read, "open_rating_file", lambda path: opened.append(open_file(path)) or opened[-1])
+    paths = [tmp_path / f"{user}.csv" for user in (1, 2)]
+    for user, path in zip((1, 2), paths):
+        path.write_text("userId,rating,timestamp,movieId\n" + f"{user},4.0,86400,a1\n" * 50_000)
+    stream = rating_read.RatingStream(paths, workers=2)
+    first = next(iter(stream.reader(pa.array(["a1"]))))
+    stream.close()
+    assert first.num_rows > 0 and not parsing(stream)
+    assert len(opened) == 2 and all(source.closed for source in opened)
+    stream.check()  # no error: the files were cut short on purpose
 
 
 def test_the_stream_of_the_same_files_is_the_one_parsing_ahead(tmp_path, streams):
