@@ -78,6 +78,17 @@ class Server:
             time.sleep(0.2)
         raise AssertionError(f"not ready within {READY_WITHIN_S} s; health answers {seen[-3:]}\n{self.text()}")
 
+    def get_when_ready(self, path: str, within_s: float = 30) -> tuple[int, dict | str]:
+        """A GET answered by a worker whose model is ready: /api/ready is a worker's own, so a request may reach
+        the other worker while it still loads the model file (503, "try again in a few seconds"); retried then,
+        as a client would."""
+        deadline = time.monotonic() + within_s
+        while True:
+            status, body = self.get(path)
+            if status != 503 or time.monotonic() > deadline:
+                return status, body
+            time.sleep(0.2)
+
     def text(self) -> str:
         return self.log.read_text(errors="replace")
 
@@ -150,7 +161,7 @@ def test_two_servers_at_once_on_one_empty_cache_build_once(servers, tmp_path):
     pair = [servers(cache, "first"), servers(cache, "second")]
     for server in pair:
         server.wait_ready()
-        status, body = server.get(f"/api/recommend?user=1&title={some_title(server)}")
+        status, body = server.get_when_ready(f"/api/recommend?user=1&title={some_title(server)}")
         assert status == 200 and body["recommendations"], body
     logs = "\n".join(server.text() for server in pair)
     assert logs.count("[5/5] writing done") == 1, logs  # one ETL; the other master waited and reused it
