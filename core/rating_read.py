@@ -156,6 +156,7 @@ class RatingStream:
             self.queue.put(None)
 
     def _next_file(self) -> Path | None:
+        """The largest file no thread has taken yet (None once all are taken)."""
         try:
             return self.untaken.get_nowait()
         except queue.Empty:
