@@ -24,10 +24,10 @@ import sys
 
 if __name__ == "__main__":
     # The command starts parsing the rating files before it imports pandas and DuckDB (~0.3 s on a core that would
-    # wait otherwise); the ETL takes the parsing over when its raw dir is this one (core.rating_read).
-    from core.rating_read import parse_ahead
+    # wait otherwise) when it is about to build; the ETL takes the parsing over (core.rating_read.parse_ahead).
+    from core.rating_read import parse_ahead_for_command
 
-    parse_ahead(next((arg for arg in sys.argv[1:] if not arg.startswith("-")), ""))
+    parse_ahead_for_command(sys.argv[1:])
 
 import argparse
 import hashlib

@@ -4,6 +4,7 @@ Python is still loading pandas and DuckDB (`parse_ahead`)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import queue
 import re
@@ -16,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from isal import igzip, isal_zlib
 
+from core.config import processed_dir_for
 from core.errors import DataError, first_line
 from core.progress import Progress
 
@@ -207,20 +209,38 @@ def rating_files(ratings_dir: Path) -> list[Path]:
 _ahead: RatingStream | None = None  # parsing started before the ETL asked for it
 
 
-def parse_ahead(raw_dir: str) -> None:
+def parse_ahead(raw_dir: str, out_dir: str | None = None, force: bool = False) -> None:
     """Start parsing a raw dir's rating files now, for `stream` to hand over (the ETL command calls it before it
-    imports pandas and DuckDB: ~0.3 s of parsing on a core that would wait). A folder without rating files starts
-    nothing: the ETL itself says what is wrong."""
+    imports pandas and DuckDB: ~0.3 s of parsing on a core that would wait), when the ETL is about to build: forced,
+    or no processed output yet. An output already there is most likely reused as it is, and parsing stopped just
+    before the process exits is what pyarrow can hang on at exit (its read-ahead over a Python file object: apache/
+    arrow#50482, #43604). A folder without rating files starts nothing: the ETL itself says what is wrong."""
     global _ahead
     if not raw_dir:
         return
     try:
-        paths = rating_files(Path(raw_dir).expanduser().resolve() / "ratings")
-        if paths:
+        raw = Path(raw_dir).expanduser().resolve()
+        out = Path(out_dir).expanduser().resolve() if out_dir else processed_dir_for(raw)
+        paths = rating_files(raw / "ratings")
+        if paths and (force or not (out / "current").exists()):
             stop_parsing_ahead()
             _ahead = RatingStream(paths)
-    except OSError:  # no such folder, or a file gone: the ETL says what is wrong
+    except (OSError, DataError):  # no such folder, a file gone, no cache dir: the ETL says what is wrong
         return
+
+
+def parse_ahead_for_command(argv: list[str]) -> None:
+    """`parse_ahead` for the arguments of `python -m core.etl RAW_DIR [--out DIR] [--force]`; arguments it cannot
+    read are left to the command to report."""
+    parser = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    parser.add_argument("raw_dir", nargs="?")
+    parser.add_argument("--out")
+    parser.add_argument("--force", action="store_true")
+    try:
+        args, _ = parser.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return
+    parse_ahead(args.raw_dir or "", args.out, args.force)
 
 
 def stream(paths: list[Path], progress: Progress) -> RatingStream:

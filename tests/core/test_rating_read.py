@@ -127,13 +127,33 @@ def test_the_command_hands_its_parsing_to_the_etl_with_the_same_output(tmp_path,
             pq.read_table(reference.version_dir / name)), name
 
 
-@pytest.mark.parametrize("argv", [["--force", "{raw}", "--out", "{out}"], ["{raw}", "--out", "{out}"]],
-                         ids=["forced", "up to date"])
-def test_the_command_leaves_nothing_parsing(tmp_path, streams, argv):
+def test_a_forced_command_leaves_nothing_parsing(tmp_path, streams):
     raw, out = write_raw(tmp_path / "raw"), tmp_path / "out"
     etl.run_etl(raw, out)
-    assert run_command(*(arg.format(raw=raw, out=out) for arg in argv)) == 0
+    streams.clear()
+    assert run_command("--force", str(raw), "--out", str(out)) == 0
     assert streams and not any(parsing(stream) for stream in streams)
+
+
+def test_an_output_already_there_is_not_parsed_ahead(tmp_path, streams):
+    """Most likely reused as it is: parsing would only be stopped again just before the process exits."""
+    raw, out = write_raw(tmp_path / "raw"), tmp_path / "out"
+    etl.run_etl(raw, out)
+    streams.clear()
+    assert run_command(str(raw), "--out", str(out)) == 0
+    assert streams == []
+
+
+@pytest.mark.parametrize("argv, parsed", [(["{raw}"], True), (["--out", "{out}", "{raw}"], False),
+                                          (["{raw}", "--force", "--out", "{out}"], True), (["--out"], False),
+                                          (["-h"], False), (["{raw}", "--bogus"], True)])
+def test_the_command_line_is_read_as_the_command_reads_it(tmp_path, streams, monkeypatch, argv, parsed):
+    raw, out = write_raw(tmp_path / "raw"), tmp_path / "out"
+    etl.run_etl(raw, out)  # an output in --out, none in the default cache folder
+    streams.clear()
+    monkeypatch.setenv("STREAMING_CACHE_DIR", str(tmp_path / "cache"))
+    rating_read.parse_ahead_for_command([arg.format(raw=raw, out=out) for arg in argv])
+    assert bool(streams) == parsed
 
 
 def test_a_bad_option_stops_the_parsing_ahead(tmp_path, streams, capsys):
