@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 
 from benchmarks import startup as startup_bench
 from benchmarks.etl import Measured, run_measured
+from core import rating_read
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "scale.md"
@@ -64,7 +65,7 @@ def shifted_copy(raw: Path, out: Path, copies: int) -> Path:
     (out / "ratings").mkdir(parents=True)
     (out / "titles").symlink_to((raw / "titles").resolve(), target_is_directory=True)
     as_text = {"rating": pa.string(), "timestamp": pa.string(), "movieId": pa.string()}
-    for path in sorted(p for p in (raw / "ratings").iterdir() if p.name.endswith((".csv", ".csv.gz"))):
+    for path in rating_read.rating_files(raw / "ratings"):
         table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types={"userId": pa.int64(),
                                                                                          **as_text}))
         for copy in range(copies):

@@ -7,6 +7,7 @@ import runpy
 import sys
 import threading
 import warnings
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,6 +34,12 @@ def streams(monkeypatch):
     rating_read.stop_parsing_ahead()
 
 
+def ratings_file(path: Path, user: int, rows: int) -> Path:
+    """A plain rating file: `rows` ratings of title a1 by one user."""
+    path.write_text(",".join(rating_read.RATING_COLUMNS) + "\n" + f"{user},4.0,86400,a1\n" * rows)
+    return path
+
+
 def parsing(stream: rating_read.RatingStream) -> bool:
     return any(thread.is_alive() for thread in stream.threads)
 
@@ -53,10 +60,7 @@ def run_command(*argv: str) -> int:
 
 
 def test_each_thread_takes_the_largest_file_left(tmp_path):
-    paths = []
-    for user, rows in [(1, 2), (2, 5), (3, 3)]:
-        paths.append(tmp_path / f"{user}.csv")
-        paths[-1].write_text("userId,rating,timestamp,movieId\n" + f"{user},4.0,86400,a1\n" * rows)
+    paths = [ratings_file(tmp_path / f"{user}.csv", user, rows) for user, rows in [(1, 2), (2, 5), (3, 3)]]
     stream = rating_read.RatingStream(paths, workers=1)
     batches = stream.reader(pa.array(["a1"])).read_all()
     assert batches["user_id"].unique().to_pylist() == [2, 3, 1]
@@ -65,8 +69,7 @@ def test_each_thread_takes_the_largest_file_left(tmp_path):
 
 def test_a_stopped_file_reads_as_ended(tmp_path, monkeypatch):
     monkeypatch.setattr(rating_read, "BLOCK_BYTES", 1 << 12)
-    path = tmp_path / "1.csv"
-    path.write_text("userId,rating,timestamp,movieId\n" + "1,4.0,86400,a1\n" * 50_000)
+    path = ratings_file(tmp_path / "1.csv", 1, 50_000)
     stop = threading.Event()
     batches = rating_read.file_batches(path, stop)
     rows = next(batches).num_rows
@@ -83,9 +86,7 @@ def test_a_stream_closed_mid_file_reads_its_files_to_their_end(tmp_path, monkeyp
     opened = []
     open_file = rating_read.open_rating_file
     monkeypatch.setattr(rating_read, "open_rating_file", lambda path: opened.append(open_file(path)) or opened[-1])
-    paths = [tmp_path / f"{user}.csv" for user in (1, 2)]
-    for user, path in zip((1, 2), paths):
-        path.write_text("userId,rating,timestamp,movieId\n" + f"{user},4.0,86400,a1\n" * 50_000)
+    paths = [ratings_file(tmp_path / f"{user}.csv", user, 50_000) for user in (1, 2)]
     stream = rating_read.RatingStream(paths, workers=2)
     first = next(iter(stream.reader(pa.array(["a1"]))))
     stream.close()
